@@ -1,0 +1,1 @@
+"""rmtdyn.laplace"""

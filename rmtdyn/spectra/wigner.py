@@ -1,0 +1,76 @@
+"""Wigner matrices: the semicircle law."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from rmtdyn import _validation as check
+from rmtdyn.spectra.base import Spectrum
+
+
+class Wigner(Spectrum):
+    r"""Semicircle law of ``A = sigma (G + G^T)/sqrt(2N)``, ``G`` iid N(0, 1).
+
+    Density ``rho(x) = sqrt(4 sigma^2 - x^2) / (2 pi sigma^2)`` on ``[-2 sigma, 2 sigma]``.
+    Stieltjes transform (equation ``sigma^2 g^2 - z g + 1 = 0``)::
+
+        g(z) = 2 / (z + sqrt(z - 2 sigma) sqrt(z + 2 sigma)),
+
+    the product of principal square roots, which equals ``z`` (not ``-z``) far from
+    the cut in every direction, so this is the physical branch (``g ~ 1/z``) and the
+    form has no cancellation at large ``|z|``. R-transform ``R(w) = sigma^2 w``.
+
+    Parameters
+    ----------
+    variance : float
+        ``sigma^2 > 0``, the variance of the off-diagonal entries times N.
+    """
+
+    def __init__(self, variance: float = 1.0):
+        self.variance = check.positive("variance", variance)
+        self.sigma = math.sqrt(self.variance)
+
+    def __repr__(self) -> str:
+        return f"Wigner(variance={self.variance!r})"
+
+    def _stieltjes_upper(self, z):
+        e = 2.0 * self.sigma
+        return 2.0 / (z + np.sqrt(z - e) * np.sqrt(z + e))
+
+    def _density_inside(self, x):
+        # (2s - x)(2s + x) avoids the cancellation of 4s^2 - x^2 near the edges.
+        e = 2.0 * self.sigma
+        return np.sqrt(np.maximum((e - x) * (e + x), 0.0)) / (2.0 * np.pi * self.variance)
+
+    def support(self):
+        return ((-2.0 * self.sigma, 2.0 * self.sigma),)
+
+    def moment(self, k):
+        """Odd moments vanish; ``m_{2j} = Catalan(j) sigma^{2j}``."""
+        k = check.positive_int("k", k, minimum=0)
+        if k % 2:
+            return 0.0
+        j = k // 2
+        return math.comb(2 * j, j) / (j + 1) * self.variance**j
+
+    def sample(self, n, rng=None):
+        n = self._check_sample_size(n)
+        g = check.rng(rng).standard_normal((n, n))
+        return self.sigma * (g + g.T) / math.sqrt(2.0 * n)
+
+    def equation(self):
+        import sympy as sp
+
+        from rmtdyn.symbolic.symbols import G, Z
+
+        s2 = sp.nsimplify(self.variance, rational=True)
+        return sp.Poly(s2 * G**2 - Z * G + 1, G, Z)
+
+    def r_transform(self):
+        import sympy as sp
+
+        from rmtdyn.symbolic.symbols import W
+
+        return sp.nsimplify(self.variance, rational=True) * W
