@@ -65,14 +65,9 @@ class AffineSpectrum(Spectrum):
         return self.scale * self.base.sample(n, rng) + self.shift * np.eye(n)
 
     def equation(self):
-        import sympy as sp
+        from rmtdyn.symbolic.algebra import affine_equation
 
-        from rmtdyn.symbolic.symbols import G, Z
-
-        c = sp.nsimplify(self.scale, rational=True)
-        d = sp.nsimplify(self.shift, rational=True)
-        expr = self.base.equation().as_expr().subs({G: c * G, Z: (Z - d) / c}, simultaneous=True)
-        return sp.Poly(sp.numer(sp.together(sp.expand(expr))), G, Z)
+        return affine_equation(self.base.equation(), self.scale, self.shift)
 
     def r_transform(self):
         import sympy as sp
