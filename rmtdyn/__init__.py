@@ -22,6 +22,7 @@ _EXPORTS = {
     "Wigner": "rmtdyn.spectra.wigner",
     "MarchenkoPastur": "rmtdyn.spectra.marchenko_pastur",
     "DiscreteSpectrum": "rmtdyn.spectra.discrete",
+    "PopulationMarchenkoPastur": "rmtdyn.spectra.population",
     "RandomFeatures": "rmtdyn.spectra.random_features",
     "free_sum": "rmtdyn.spectra.free",
     "free_product": "rmtdyn.spectra.free",
@@ -31,8 +32,16 @@ _EXPORTS = {
     "ProductWishart": "rmtdyn.spectra.nonhermitian",
     "RandomFeatureGradientFlowMatrix": "rmtdyn.spectra.nonhermitian",
     "ConvergenceError": "rmtdyn.errors",
+    # symbolic layer (sympy equations P(g, z) = 0)
+    "free_sum_equation": "rmtdyn.symbolic.algebra",
+    "free_product_equation": "rmtdyn.symbolic.algebra",
+    "equation_from_r": "rmtdyn.symbolic.transforms",
+    "equation_from_s": "rmtdyn.symbolic.transforms",
+    "equation_from_atoms": "rmtdyn.symbolic.transforms",
+    "describe_spectrum": "rmtdyn.symbolic.show",
     # layer 2: Laplace inversion
     "invert_laplace": "rmtdyn.laplace",
+    "LaplaceAccuracyWarning": "rmtdyn.laplace",
     # layer 3: DMFT and learning curves
     "LTISystem": "rmtdyn.dmft.lti",
     "LinearRegressionFlow": "rmtdyn.learning.linear_regression",
@@ -42,6 +51,7 @@ _EXPORTS = {
     "DeepLinearNetwork": "rmtdyn.learning.deep_linear",
     "LossCurves": "rmtdyn.learning.curves",
     "monotonicity": "rmtdyn.learning.monotonicity",
+    "nonmonotonicity_phase_diagram": "rmtdyn.learning.monotonicity",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

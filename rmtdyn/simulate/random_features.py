@@ -1,0 +1,166 @@
+r"""Finite-size simulation of random-feature gradient flow, ensembles and bagging (exact in time).
+
+For one draw of ``A`` (``N x D``), ``X`` (``P x D``), ``w* ~ N(0, I_D)`` and ``eps ~ N(0, I_P)``
+the readout flow ``dw/dt = -(A/sqrt(N)) (1/P) X^T (X beta - sqrt(D) y) - lam w`` (``w(0) = 0``,
+``beta = A^T w/sqrt(N)``) is linear with the symmetric parameter-space Hessian
+``B B^T``, ``B = A X^T/sqrt(N P)``. From the thin SVD ``B = U S V^T``:
+
+    w(t) = sqrt(D/P) U diag(phi(S^2, t) S) V^T y,   phi(mu, t) = (1 - e^{-(mu + lam) t})/(mu + lam),
+
+exact at every t (no time stepping). ``test = |w* - beta|^2/D`` and
+``train = (1/P)|X beta/sqrt(D) - y|^2``.
+
+Ensembles (``simulate_rf_ensemble``): groups share the teacher ``w*`` (uniform on the sphere
+``|w*|^2 = D``); within a group the
+``members`` learners share the data and labels (``share="data"``: they differ in A), the
+features (``share="features"``: bagging, each has its own X and eps) or nothing
+(``share="none"``: the bias). Per group the single-member error ``L_1``, the ensemble error
+``L_E = |mean_e v_e|^2/D`` and the unbiased U-statistic of the infinite ensemble
+``L_inf = sum_{e != f} v_e.v_f / (E (E - 1) D)`` are recorded, then averaged over groups.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from rmtdyn import _validation as check
+from rmtdyn.learning.curves import LossCurves
+from rmtdyn.simulate.linear_regression import mean_and_stderr, seed_list
+
+
+def sizes(model, d: int) -> tuple[int, int, int]:
+    """``(N, P, D)`` for input dimension ``d``: ``N = round(nu d)``, ``P = round(alpha d)``."""
+    d = check.positive_int("d", d, minimum=2)
+    return max(1, round(model.nu * d)), max(1, round(model.alpha * d)), d
+
+
+def rf_solution(a: np.ndarray, x: np.ndarray, y: np.ndarray, wstar: np.ndarray, t: np.ndarray,
+                ridge: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exact ``(v(t), train(t))`` of one learner.
+
+    ``y`` (P,) and ``wstar`` (D,) give ``v`` of shape (n_t, D) and ``train`` (n_t,). With
+    ``y`` of shape (P, J) and ``wstar`` (D, J) (J teachers at once) ``v`` has shape
+    (n_t, J, D) and ``train`` sums the J train losses.
+    """
+    n, d = a.shape
+    p = x.shape[0]
+    b = a @ x.T / math.sqrt(n * p)
+    u, s, vt = np.linalg.svd(b, full_matrices=False)
+    mu = s**2 + ridge
+    tt = t[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        phi = np.where(mu > 0, -np.expm1(-mu * tt) / np.where(mu > 0, mu, 1.0), tt)
+    g = u.T @ a / math.sqrt(n)  # beta = sum_k w_k g_k
+    proj = s[:, None] * (vt @ y.reshape(p, -1))  # (k, J)
+    coef = math.sqrt(d / p) * phi[:, :, None] * proj[None, :, :]  # (n_t, k, J)
+    beta = np.einsum("tkj,kd->tjd", coef, g)
+    v = wstar.reshape(d, -1).T[None, :, :] - beta
+    resid = beta @ x.T / math.sqrt(d) - y.reshape(p, -1).T[None, :, :]
+    train = np.sum(resid**2, axis=(1, 2)) / p
+    return (v[:, 0, :] if y.ndim == 1 else v), train
+
+
+def rf_teacher_averaged(a: np.ndarray, x: np.ndarray, noise: float, t: np.ndarray, ridge: float,
+                        gen: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``(train, test)`` averaged over the teacher ``w* ~ N(0, I_D)`` exactly: the D unit
+    teachers ``e_j`` at once, each with its own label noise of variance ``sigma^2/D`` (their
+    sum reproduces the signal average plus one noise draw's variance, cross terms mean 0)."""
+    d = a.shape[1]
+    p = x.shape[0]
+    y = x / math.sqrt(d) + (noise / math.sqrt(d)) * gen.standard_normal((p, d))
+    v, train = rf_solution(a, x, y, np.eye(d), t, ridge)
+    return train, np.sum(v**2, axis=(1, 2)) / d
+
+
+def _teacher(gen: np.random.Generator, d: int) -> np.ndarray:
+    """A teacher uniform on the sphere ``|w*|^2 = D``: every loss is quadratic in ``w*`` and
+    rotation invariant, so this equals the Gaussian-teacher average without its norm noise."""
+    w = gen.standard_normal(d)
+    return w * math.sqrt(d) / np.linalg.norm(w)
+
+
+def _draw(gen, n, p, d, noise):
+    return (gen.standard_normal((n, d)), gen.standard_normal((p, d)),
+            noise * gen.standard_normal(p))
+
+
+def rf_run(model, t: np.ndarray, d: int, gen: np.random.Generator,
+           teacher_average: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """One replica: ``(train(t), test(t))`` (averaged over the teacher unless told not to)."""
+    n, p, d = sizes(model, d)
+    if teacher_average:
+        a, x, _ = _draw(gen, n, p, d, 0.0)
+        return rf_teacher_averaged(a, x, model.noise, t, model.ridge, gen)
+    wstar = _teacher(gen, d)
+    a, x, e = _draw(gen, n, p, d, model.noise)
+    y = x @ wstar / math.sqrt(d) + e
+    v, train = rf_solution(a, x, y, wstar, t, model.ridge)
+    return train, np.sum(v**2, axis=1) / d
+
+
+def simulate_random_features(model, t, d: int = 500, seeds=4, rng=None,
+                             teacher_average: bool = True) -> LossCurves:
+    """Monte Carlo of ``model`` (``RandomFeatureFlow``) at input dimension ``d``: mean
+    ``train``/``test`` over seeds with standard errors (``LossCurves``, source simulation).
+
+    ``teacher_average`` averages each replica exactly over the teacher (variance reduction;
+    see ``rf_teacher_averaged``); otherwise one ``w* ~ N(0, I_D)`` per replica."""
+    t = check.times("t", t)
+    if t.ndim != 1:
+        raise ValueError("t must be one-dimensional")
+    trains, tests = [], []
+    for seed in seed_list(seeds, rng):
+        tr, te = rf_run(model, t, d, np.random.default_rng(seed), teacher_average)
+        trains.append(tr)
+        tests.append(te)
+    train, train_se = mean_and_stderr(np.array(trains))
+    test, test_se = mean_and_stderr(np.array(tests))
+    n, p, d = sizes(model, d)
+    return LossCurves(t=t, curves={"train": train, "test": test},
+                      stderr={"train": train_se, "test": test_se}, source="simulation",
+                      params=dict(model.params, n=n, p=p, d=d, seeds=len(trains)))
+
+
+def simulate_rf_ensemble(model, t, members: int = 20, share: str = "data", d: int = 300,
+                         groups: int = 4, rng=None) -> LossCurves:
+    """Ensemble Monte Carlo: curves ``single`` (L_1), ``ensemble`` (L_E) and ``infinite``
+    (U-statistic estimate of L_inf), averaged over ``groups`` teachers, with standard errors.
+
+    ``share`` is ``"data"`` (ensembling over features), ``"features"`` (bagging) or ``"none"``
+    (independent learners: ``infinite`` estimates the bias).
+    """
+    if share not in ("data", "features", "none"):
+        raise ValueError(f"share must be 'data', 'features' or 'none', got {share!r}")
+    t = check.times("t", t)
+    if t.ndim != 1:
+        raise ValueError("t must be one-dimensional")
+    members = check.positive_int("members", members, minimum=2)
+    n, p, d = sizes(model, d)
+    single, ens, inf = [], [], []
+    for seed in seed_list(groups, rng):
+        gen = np.random.default_rng(seed)
+        wstar = _teacher(gen, d)
+        a0, x0, e0 = _draw(gen, n, p, d, model.noise)
+        total = np.zeros((t.size, d))
+        sq = np.zeros(t.size)
+        for _ in range(members):
+            a, x, e = _draw(gen, n, p, d, model.noise)
+            if share == "data":
+                x, e = x0, e0
+            elif share == "features":
+                a = a0
+            y = x @ wstar / math.sqrt(d) + e
+            v, _ = rf_solution(a, x, y, wstar, t, model.ridge)
+            total += v
+            sq += np.sum(v**2, axis=1)
+        single.append(sq / (members * d))
+        ens.append(np.sum(total**2, axis=1) / (members**2 * d))
+        inf.append((np.sum(total**2, axis=1) - sq) / (members * (members - 1) * d))
+    curves, errs = {}, {}
+    for name, data in (("single", single), ("ensemble", ens), ("infinite", inf)):
+        curves[name], errs[name] = mean_and_stderr(np.array(data))
+    return LossCurves(t=t, curves=curves, stderr=errs, source="simulation",
+                      params=dict(model.params, n=n, p=p, d=d, members=members, share=share,
+                                  groups=groups))
