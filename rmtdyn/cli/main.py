@@ -14,9 +14,14 @@ import sys
 
 # Subcommand modules, in the order ``--help`` lists them.
 SUBCOMMANDS = [
+    "rmtdyn.cli.demo",
     "rmtdyn.cli.spectrum",
     "rmtdyn.cli.response",
     "rmtdyn.cli.losses",
+    "rmtdyn.cli.rf",
+    "rmtdyn.cli.sgd",
+    "rmtdyn.cli.compare",
+    "rmtdyn.cli.dln",
 ]
 
 
