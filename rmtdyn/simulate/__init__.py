@@ -11,6 +11,8 @@ _EXPORTS = {
     "simulate_linear_regression": "rmtdyn.simulate.linear_regression",
     "simulate_lti": "rmtdyn.simulate.lti",
     "lti_paths": "rmtdyn.simulate.lti",
+    "wishart_lti_paths": "rmtdyn.simulate.wishart",
+    "simulate_deep_linear": "rmtdyn.simulate.deep_linear",
 }
 
 
