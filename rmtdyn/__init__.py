@@ -48,6 +48,7 @@ _EXPORTS = {
     "RandomFeatureFlow": "rmtdyn.learning.random_features",
     "OnlineSGD": "rmtdyn.learning.sgd",
     "MultiPassSGD": "rmtdyn.learning.sgd",
+    "RandomFeatureMultiPassSGD": "rmtdyn.learning.sgd",
     "DeepLinearNetwork": "rmtdyn.learning.deep_linear",
     "LossCurves": "rmtdyn.learning.curves",
     "monotonicity": "rmtdyn.learning.monotonicity",

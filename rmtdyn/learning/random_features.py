@@ -68,6 +68,9 @@ trapezoid nodes ``theta = k pi/M`` for ``s1`` and the midpoint nodes ``(k + 1/2)
 removable diagonal. ``H`` on the contours comes from
 ``ProductWishart(1/nu, 1/alpha).laplace_response`` (branch chosen by construction there), on
 the upper half of each contour; the lower half is its conjugate.
+**Nonlinear features** (``activation=...``): see ``rmtdyn.learning.rf_nonlinear`` for the
+Gaussian-equivalent theory (features ``f(A psi/sqrt(D)) - mu0``, test error relative to the
+linear teacher, i.e. the excess over the Bayes risk, including the approximation error).
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ from scipy.optimize import minimize_scalar
 
 from rmtdyn import _validation as check
 from rmtdyn.learning.curves import LossCurves
+from rmtdyn.learning.rf_nonlinear import MIN_NONLINEARITY, make_flow
 from rmtdyn.spectra.nonhermitian.product_wishart import ProductWishart
 
 #: Talbot nodes per half contour (round-off ~ eps e^{4M/5} ~ 1e-9, truncation below that)
@@ -102,7 +106,7 @@ def _contour(m: int, midpoint: bool):
 
 
 class RandomFeatureFlow:
-    """Gradient flow on the linear random-feature model (module docstring has every formula).
+    """Gradient flow on the random-feature model (module docstring has every formula).
 
     Parameters
     ----------
@@ -114,8 +118,16 @@ class RandomFeatureFlow:
         Label-noise standard deviation ``sigma >= 0``.
     ridge : float
         Ridge ``lam >= 0`` on the readout ``w``.
-    activation : None
-        Only the linear model is implemented; a nonlinear activation raises ``ValueError``.
+    activation : None, "linear", "relu", "tanh", "erf" or a callable
+        Feature map ``phi = f(A psi/sqrt(D)) - mu0`` (features centred by ``mu0 = E f(z)``;
+        no bias unit). ``None``/"linear" is the product-Wishart model above. A nonlinear ``f``
+        uses Gaussian equivalence (``rmtdyn.learning.rf_nonlinear``: ``mu1 = E f'``,
+        ``mu_*^2 = Var f - mu1^2``); then ``test_error`` is ``E (f_w(psi) - w*.psi/sqrt(D))^2``,
+        the excess over the Bayes risk ``sigma^2``, which includes the approximation error
+        ``approximation_error()`` (excess over the best readout = ``test_error - A0``), and
+        ``train_loss`` is the noisy train MSE. ``bias_variance`` and ``limit`` are linear-only.
+        A callable with ``mu_*^2 <= 1e-9 mu1^2`` (e.g. ``c z``) is the linear model at time
+        ``mu1^2 t`` with ridge ``lam/mu1^2``.
     """
 
     def __init__(self, alpha: float, nu: float, noise: float = 0.0, ridge: float = 0.0,
@@ -124,20 +136,30 @@ class RandomFeatureFlow:
         self.nu = check.positive("nu", nu)
         self.noise = check.nonnegative("noise", noise)
         self.ridge = check.nonnegative("ridge", ridge)
-        if activation is not None:
-            raise ValueError("activation: only the linear random-feature model (activation=None) "
-                             "is implemented; the Gaussian-equivalent nonlinear model is not")
-        self.activation = None
+        ge, func, mu0, mu1, mstar = make_flow(self.alpha, self.nu, self.noise, self.ridge,
+                                              activation)
+        #: the activation as given (None = linear), its function and Gaussian coefficients
+        self.activation = activation
+        self.activation_function = func
+        self.mu0, self.mu1, self.mu_star2 = mu0, mu1, mstar
+        self._ge = ge
+        #: time and ridge scaling of a (numerically) linear activation f = mu1 z
+        self._time_scale = mu1**2 if (ge is None and func is not None) else 1.0
         self.gamma1 = 1.0 / self.nu
         self.gamma2 = 1.0 / self.alpha
         self.nodes = TALBOT_NODES
         #: the function-space matrix T = F Sigma_hat; supplies the branch-tracked H(s)
         self.matrix = ProductWishart(self.gamma1, self.gamma2)
+        self._lin_ridge = self.ridge / self._time_scale
 
     @property
     def params(self) -> dict:
-        return {"model": "random_features", "alpha": self.alpha, "nu": self.nu,
-                "noise": self.noise, "ridge": self.ridge}
+        out = {"model": "random_features", "alpha": self.alpha, "nu": self.nu,
+               "noise": self.noise, "ridge": self.ridge}
+        if self.activation_function is not None:
+            out["activation"] = (self.activation if isinstance(self.activation, str)
+                                 else getattr(self.activation, "__name__", "callable"))
+        return out
 
     def __repr__(self) -> str:
         return (f"RandomFeatureFlow(alpha={self.alpha:g}, nu={self.nu:g}, noise={self.noise:g}, "
@@ -192,7 +214,7 @@ class RandomFeatureFlow:
         r = 2.0 * m / (5.0 * t)
         half1, th1, z1, w1 = _contour(m, midpoint=False)
         half2, th2, z2, w2 = _contour(m, midpoint=True)
-        lam = self.ridge
+        lam = self._lin_ridge
         half = np.concatenate((half1, half2))
         with np.errstate(divide="ignore", invalid="ignore"):
             zh = np.where(half == 0, 1.0 + 0j, half * (np.cos(half) / np.sin(half) + 1j))
@@ -237,8 +259,10 @@ class RandomFeatureFlow:
                 "ens_features_noise", "ens_data", "bias_amplitude")
         res = {k: np.empty(flat.shape) for k in keys}
         pos = flat > 0
+        if self._ge is not None:
+            return self._compute_nonlinear(flat, pos, t.shape)
         if pos.any():
-            inv = self._invert(flat[pos])
+            inv = self._invert(flat[pos] * self._time_scale)
             for k in keys:
                 res[k][pos] = inv[k]
         zero = ~pos
@@ -250,6 +274,64 @@ class RandomFeatureFlow:
             res["ens_features_noise"][zero] = 0.0
             res["train_noise"][zero] = self.noise**2
         return {k: v.reshape(t.shape) for k, v in res.items()}
+
+    def _compute_nonlinear(self, flat, pos, shape) -> dict[str, np.ndarray]:
+        keys = ("test_signal", "test_noise", "train_signal", "train_noise")
+        res = {k: np.zeros(flat.shape) for k in keys}
+        if pos.any():
+            inv = self._invert_nonlinear(flat[pos] / self.nu)
+            for k in keys:
+                res[k][pos] = inv[k]
+        res["test_signal"][~pos] = 1.0
+        res["train_signal"][~pos] = 1.0
+        res["train_noise"][~pos] = self.noise**2
+        res["test_signal"] += self._ge.approximation_error * pos
+        return {k: v.reshape(shape) for k, v in res.items()}
+
+    def _invert_nonlinear(self, tau: np.ndarray) -> dict[str, np.ndarray]:
+        """Double Talbot inversion (in ``tau = t/nu``) of the Gaussian-equivalent transforms."""
+        m = self.nodes
+        ge = self._ge
+        r = 2.0 * m / (5.0 * tau)
+        half1, th1, z1, w1 = _contour(m, midpoint=False)
+        half2, th2, z2, w2 = _contour(m, midpoint=True)
+        half = np.concatenate((half1, half2))
+        order = np.argsort(half)
+
+        def shape(theta):
+            if theta == 0:
+                return 1.0 + 0j
+            return theta * (np.cos(theta) / np.sin(theta) + 1j)
+
+        kap = ge.kappa_on_contour(lambda th: ge.kappa0 + r * shape(th), half[order], r)
+        kp = np.empty_like(kap)
+        kp[:, order] = kap
+        n1 = half1.size
+        k1h, k2h = kp[:, :n1], kp[:, n1:]
+        k1 = np.concatenate((np.conj(k1h[:, :0:-1]), k1h), axis=1)
+        k2 = np.concatenate((np.conj(k2h[:, ::-1]), k2h), axis=1)
+        keep = th1 >= 0
+        s1 = r[:, None] * z1[None, keep]
+        s2 = r[:, None] * z2[None, :]
+        terms = ge.transforms(s1[:, :, None], s2[:, None, :], k1[:, keep][:, :, None],
+                              k2[:, None, :])
+        row = np.where(th1[keep] > 0, 2.0, 1.0)
+        e1 = (r[:, None] * (row * w1[keep])[None, :]) * np.exp(2.0 * m / 5.0 * z1[keep])[None, :]
+        e2 = (r[:, None] * w2[None, :]) * np.exp(2.0 * m / 5.0 * z2)[None, :]
+        return {k: np.einsum("tj,tjk,tk->t", e1, v, e2).real for k, v in terms.items()}
+
+    def approximation_error(self) -> float:
+        """Best test error reachable by a readout of these features (``P -> inf``, no noise):
+        ``A0 = 1 - nu (1 - mu_*^2 <1/lambda>)``; ``max(0, 1 - nu)`` for linear features."""
+        if self._ge is None:
+            return max(0.0, 1.0 - self.nu)
+        return self._ge.approximation_error
+
+    def _linear_only(self, what: str) -> None:
+        if self._ge is not None:
+            raise ValueError(f"{what} is implemented for linear features only (activation=None, "
+                             f"'linear' or mu_*^2 <= {MIN_NONLINEARITY:g} mu1^2); got "
+                             f"activation={self.activation!r}")
 
     def test_error(self, t) -> np.ndarray:
         """Excess test risk ``|v(t)|^2/D`` (add ``noise**2`` for the noisy test MSE)."""
@@ -282,6 +364,7 @@ class RandomFeatureFlow:
         ``var_noise_data``, ``var_noise_interaction``. ``test = bias + var_features +
         var_data + var_interaction + var_noise``.
         """
+        self._linear_only("bias_variance")
         r = self._all(t)
         bias = r["bias_amplitude"] ** 2
         l1_sig = r["test_signal"]
@@ -329,10 +412,11 @@ class RandomFeatureFlow:
         linearly to 0 (Richardson; error O(eps^2)). The limit diverges at the interpolation
         threshold N = P (or D = min(N, P)) without ridge when noise > 0.
         """
+        self._linear_only("limit")
         eps = check.positive("eps", eps)
 
         def at(e):
-            lam = self.ridge
+            lam = self._lin_ridge
             sa, sb = np.array([e]), np.array([2 * e])
             xa, xb = sa + lam, sb + lam
             a = self._pieces(xa, self.laplace_response(xa).real)

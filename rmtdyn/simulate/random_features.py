@@ -106,7 +106,10 @@ def simulate_random_features(model, t, d: int = 500, seeds=4, rng=None,
     ``train``/``test`` over seeds with standard errors (``LossCurves``, source simulation).
 
     ``teacher_average`` averages each replica exactly over the teacher (variance reduction;
-    see ``rf_teacher_averaged``); otherwise one ``w* ~ N(0, I_D)`` per replica."""
+    see ``rf_teacher_averaged``); otherwise one ``w* ~ N(0, I_D)`` per replica. A model with a
+    nonlinear activation is passed on to ``simulate_rf_nonlinear``."""
+    if getattr(model, "activation_function", None) is not None:
+        return simulate_rf_nonlinear(model, t, d=d, seeds=seeds, rng=rng)
     t = check.times("t", t)
     if t.ndim != 1:
         raise ValueError("t must be one-dimensional")
@@ -164,3 +167,101 @@ def simulate_rf_ensemble(model, t, members: int = 20, share: str = "data", d: in
     return LossCurves(t=t, curves=curves, stderr=errs, source="simulation",
                       params=dict(model.params, n=n, p=p, d=d, members=members, share=share,
                                   groups=groups))
+
+
+# ---------------------------------------------------------------- nonlinear features
+HERMITE_ORDER = 10  #: terms of the Mehler series for the feature covariance (|rho| ~ 1/sqrt(D))
+
+
+def _hermite_coefficients(func, q: np.ndarray, order: int) -> np.ndarray:
+    """``h_n(q_i) = E[f(sqrt(q_i) g) He_n(g)] / sqrt(n!)`` for n = 0..order (shape (order+1, N)),
+    by half-range Gauss-Hermite quadrature (``rmtdyn.spectra.activations``)."""
+    from rmtdyn.spectra.activations import half_range_hermite_rule
+
+    x, w = half_range_hermite_rule()
+    nodes = np.concatenate((x, -x))
+    weights = np.concatenate((w, w)) / math.sqrt(2 * math.pi)
+    vals = np.asarray(func(np.sqrt(q)[:, None] * nodes[None, :]), dtype=float)  # (N, K)
+    he = np.empty((order + 1, nodes.size))
+    he[0] = 1.0
+    if order >= 1:
+        he[1] = nodes
+    for n in range(1, order):
+        he[n + 1] = nodes * he[n] - n * he[n - 1]
+    norms = np.sqrt([math.factorial(n) for n in range(order + 1)])
+    return (he * weights[None, :]) @ vals.T / norms[:, None]
+
+
+def rf_nonlinear_run(model, t: np.ndarray, d: int, gen: np.random.Generator,
+                     order: int = HERMITE_ORDER) -> tuple[np.ndarray, np.ndarray]:
+    """One replica of the nonlinear RF flow with the real activation: ``(train(t), test(t))``.
+
+    Features ``phi_i(psi) = f(a_i.psi/sqrt(D)) - E f(sqrt(q_i) g)`` (``q_i = |a_i|^2/D``: each
+    feature is centred by its exact mean). The readout flow ``du/dt = -(D/N)(1/P) Phi^T (Phi u - y)
+    - lam u`` (``u = w/sqrt(N)``, ``u(0) = 0``) is solved exactly from the SVD of ``Phi``. The test
+    error is exact for the drawn A (no test sample): with ``K = E phi phi^T`` and
+    ``C = E phi psi^T/sqrt(D)``, ``E (u.phi - w*.psi/sqrt(D))^2`` averaged over the teacher is
+    ``tr(U^T K U) - 2 tr(U^T C) + 1``. ``C_i = a_i E f'(sqrt(q_i) g)/D`` (Stein) and ``K`` from the
+    Mehler series ``K_ij = sum_n h_n(q_i) h_n(q_j) rho_ij^n`` (``rho_ij``: cosine of ``a_i, a_j``;
+    ``|rho| ~ 1/sqrt(D)``, so ``order`` = 10 terms leave ~1e-7) with the exact diagonal
+    ``Var f(sqrt(q_i) g)``. The teacher average is exact (D unit teachers, as in
+    ``rf_teacher_averaged``).
+    """
+    n, p, d = sizes(model, d)
+    func = model.activation_function
+    a = gen.standard_normal((n, d))
+    x = gen.standard_normal((p, d))
+    q = np.sum(a * a, axis=1) / d
+    coef = _hermite_coefficients(func, q, order)
+    pre = x @ a.T / math.sqrt(d)
+    phi = np.asarray(func(pre), dtype=float) - coef[0][None, :]
+    y = x / math.sqrt(d) + (model.noise / math.sqrt(d)) * gen.standard_normal((p, d))
+    # feature covariance and cross-covariance with the target
+    unit = a / np.sqrt(np.sum(a * a, axis=1))[:, None]
+    rho = unit @ unit.T
+    kmat = np.zeros((n, n))
+    power = np.ones((n, n))
+    for k in range(1, order + 1):
+        power = power * rho
+        kmat += np.outer(coef[k], coef[k]) * power
+    second = _hermite_coefficients(lambda z: np.asarray(func(z), dtype=float) ** 2, q, 0)[0]
+    np.fill_diagonal(kmat, second - coef[0] ** 2)
+    cmat = (coef[1] / np.sqrt(q))[:, None] * a / d  # E f'(sqrt(q) g) = h_1/sqrt(q)
+    # exact flow from the SVD of Phi
+    uu, s, vt = np.linalg.svd(phi, full_matrices=False)
+    rate = s**2 / (model.nu * p) + model.ridge  # Hessian eigenvalues (D/N) s^2/P + lam
+    tt = t[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g = np.where(rate > 0, -np.expm1(-rate * tt) / np.where(rate > 0, rate, 1.0), tt)
+    c = g * (s / (model.nu * p))[None, :]  # u(t) = V diag(c) Z
+    z = uu.T @ y  # (k, D)
+    kv = vt @ kmat @ vt.T
+    zz = z @ z.T
+    quad = np.einsum("tk,kl,tl->t", c, kv * zz, c)
+    lin = c @ np.einsum("kd,kd->k", vt @ cmat, z)
+    test = quad - 2 * lin + 1.0
+    zn = np.sum(z * z, axis=1)
+    train = (np.sum((s**2 * zn)[None, :] * c**2, axis=1) - 2 * c @ (s * zn)
+             + np.sum(y * y)) / p
+    return train, test
+
+
+def simulate_rf_nonlinear(model, t, d: int = 400, seeds=4, rng=None) -> LossCurves:
+    """Monte Carlo of a nonlinear ``RandomFeatureFlow`` with its real activation (not the
+    Gaussian-equivalent model): mean ``train``/``test`` over seeds with standard errors."""
+    if model.activation_function is None:
+        raise ValueError("model.activation is linear; use simulate_random_features")
+    t = check.times("t", t)
+    if t.ndim != 1:
+        raise ValueError("t must be one-dimensional")
+    trains, tests = [], []
+    for seed in seed_list(seeds, rng):
+        tr, te = rf_nonlinear_run(model, t, d, np.random.default_rng(seed))
+        trains.append(tr)
+        tests.append(te)
+    train, train_se = mean_and_stderr(np.array(trains))
+    test, test_se = mean_and_stderr(np.array(tests))
+    n, p, d = sizes(model, d)
+    return LossCurves(t=t, curves={"train": train, "test": test},
+                      stderr={"train": train_se, "test": test_se}, source="simulation",
+                      params=dict(model.params, n=n, p=p, d=d, seeds=len(trains)))

@@ -160,7 +160,7 @@ def test_bad_input():
     with pytest.raises(ValueError, match="noise"):
         RandomFeatureFlow(1.0, 1.0, noise=-0.1)
     with pytest.raises(ValueError, match="activation"):
-        RandomFeatureFlow(1.0, 1.0, activation=np.tanh)
+        RandomFeatureFlow(1.0, 1.0, activation="softsign")
     with pytest.raises(ValueError, match="t must be >= 0"):
         RandomFeatureFlow(1.0, 2.0).test_error([-1.0])
 
