@@ -17,7 +17,8 @@ def add_common_options(parser: argparse.ArgumentParser, *, n_default: int = 1000
     """Add ``--out``, ``--json``, ``--seed`` and ``--n`` to a subcommand parser."""
     parser.add_argument("--out", default=out_default, metavar="FILE",
                         help="write the figure here; the format follows the extension "
-                        "(.png, .svg or .pdf)" + (f" (default: {out_default})" if out_default else ""))
+                        "(.png, .svg or .pdf)"
+                        + (f" (default: {out_default})" if out_default else ""))
     parser.add_argument("--json", action="store_true",
                         help="print the computed numbers as JSON on standard output")
     parser.add_argument("--seed", type=int, default=0,

@@ -50,7 +50,8 @@ def parameter_grid(**axes: Iterable) -> list[dict]:
     for name, vals in zip(names, values, strict=True):
         if not vals:
             raise ValueError(f"parameter {name!r} has no values")
-    return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*values)]
+    combos = itertools.product(*values)
+    return [dict(zip(names, combo, strict=True)) for combo in combos]
 
 
 def _run_one(simulation: Callable, params: Mapping, seed: int):

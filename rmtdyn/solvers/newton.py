@@ -38,7 +38,7 @@ def newton(
     """
     x = np.array(x0, dtype=complex if np.iscomplexobj(x0) else float, copy=True)
     active = np.ones(x.shape, dtype=bool)
-    for it in range(1, max_iter + 1):
+    for _ in range(max_iter):
         xa = x[active]
         f, df = residual(xa)
         with np.errstate(divide="ignore", invalid="ignore"):
