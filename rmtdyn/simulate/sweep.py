@@ -44,7 +44,7 @@ class SweepResult:
 
 
 def parameter_grid(**axes: Iterable) -> list[dict]:
-    """The Cartesian product of named parameter lists, as a list of dicts (last name varies fastest)."""
+    """Cartesian product of named parameter lists as a list of dicts (last name varies fastest)."""
     names = list(axes)
     values = [list(axes[name]) for name in names]
     for name, vals in zip(names, values, strict=True):
