@@ -152,13 +152,23 @@ class Spectrum(ABC):
         out = np.tensordot(rule.weights, values, axes=(0, 0))
         return float(out) if np.ndim(out) == 0 and not np.iscomplexobj(out) else out
 
-    def response(self, t) -> np.ndarray:
+    def response(self, t, method: str = "quadrature") -> np.ndarray:
         """Response ``R(t) = (1/N) tr e^{-tA} = int e^{-l t} drho(l)`` for ``t >= 0``, any shape.
 
-        Computed as ``e^{-a t} sum_k w_k e^{-(l_k - a) t}`` with ``a`` the lowest point of
-        the spectrum and offsets formed without cancellation, so the exponentially
-        small tail keeps its relative accuracy (1e-8 up to t = 1e3 and beyond).
+        ``method="quadrature"`` (default): ``e^{-a t} sum_k w_k e^{-(l_k - a) t}`` with ``a``
+        the lowest point of the spectrum and offsets formed without cancellation, so the
+        exponentially small tail keeps its relative accuracy (1e-8 up to t = 1e3 and beyond).
+        ``method="contour"``: through the resolvent, ``R(t) = (1/2 pi i) oint e^{st} (-g(-s)) ds``
+        on an ellipse around the spectrum (support and atoms), trapezoidal rule (geometric
+        convergence; ``rmtdyn.laplace.contour``). It loses relative accuracy at large t by
+        cancellation (~eps t^{3/2} at a square-root edge), hence not the default.
         """
+        if method == "contour":
+            from rmtdyn.laplace.contour import spectrum_response
+
+            return spectrum_response(self, t)
+        if method != "quadrature":
+            raise ValueError(f"method must be 'quadrature' or 'contour', got {method!r}")
         t = check.times("t", t)
         rule = self.quadrature_rule
         flat = t.ravel()

@@ -12,6 +12,7 @@ import numpy as np
 
 from rmtdyn import _validation as check
 from rmtdyn.spectra.base import Spectrum
+from rmtdyn.spectra.wigner import far_field
 
 
 class MarchenkoPastur(Spectrum):
@@ -28,7 +29,15 @@ class MarchenkoPastur(Spectrum):
 
         g(z) = 2 / (z - sigma^2 (1 - gamma) + sqrt(z - l_-) sqrt(z - l_+)),
 
-    with the product of principal roots (``~ z`` at infinity in every direction).
+    with the product of principal roots (``~ z`` at infinity in every direction). Near
+    ``z = 0`` with ``gamma > 1`` that denominator cancels, so there the equivalent
+    ``g = (z - sigma^2 (1 - gamma) - sqrt sqrt) / (2 gamma sigma^2 z)`` is used (the two
+    forms multiply to ``4 gamma sigma^2 z``; the larger-modulus one is taken pointwise).
+
+    At ``z = 0`` (and ``|z| < 1e-300``) with ``gamma >= 1`` (the atom for ``gamma > 1``, the
+    hard edge ``rho ~ 1/sqrt(x)`` for ``gamma = 1``) ``g(0 + i0)`` is infinite: ``stieltjes``
+    returns ``complex(0, -inf)`` there (imaginary part ``-inf``: infinite density; the real part
+    has no direction-independent limit and is reported as 0). Never NaN.
     R-transform ``sigma^2 / (1 - gamma sigma^2 w)``; S-transform ``1/(sigma^2 (1 + gamma w))``.
 
     Parameters
@@ -55,7 +64,8 @@ class MarchenkoPastur(Spectrum):
         self.variance = check.positive("variance", variance)
         self.population = None
         root = math.sqrt(self.ratio)
-        self.lower = self.variance * (1.0 - root) ** 2
+        # (1 - sqrt(gamma)) = (1 - gamma)/(1 + sqrt(gamma)): no cancellation near gamma = 1
+        self.lower = self.variance * ((1.0 - self.ratio) / (1.0 + root)) ** 2
         self.upper = self.variance * (1.0 + root) ** 2
 
     def __repr__(self) -> str:
@@ -63,9 +73,55 @@ class MarchenkoPastur(Spectrum):
 
     def _stieltjes_upper(self, z):
         s2, gam = self.variance, self.ratio
-        root = np.sqrt(z - self.lower) * np.sqrt(z - self.upper)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return 2.0 / (z - s2 * (1.0 - gam) + root)
+        far, g_far = far_field(z, self.upper, s2)
+        zn = z[~far]
+        root = np.sqrt(zn - self.lower) * np.sqrt(zn - self.upper)
+        plus = zn - s2 * (1.0 - gam) + root  # never small away from z = 0
+        minus = zn - s2 * (1.0 - gam) - root  # plus * minus = 4 gamma s2 z
+        use_minus = np.abs(minus) > np.abs(plus)
+        g = np.empty(zn.shape, dtype=complex)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            g[~use_minus] = 2.0 / plus[~use_minus]
+            g[use_minus] = minus[use_minus] / (2.0 * gam * s2 * zn[use_minus])
+        if gam >= 1.0:  # pole (gamma > 1) or hard edge (gamma = 1) at exactly z = 0, and
+            # |g| beyond the double range for |z| ~ 1e-308 next to it: reported as the pole
+            # (|z| < 1e-300 counts as 0: subnormal z carries too few bits for g ~ z^{-1/2})
+            g[(np.abs(zn) < 1e-300) | np.isnan(g)] = complex(0.0, -np.inf)
+        out = np.empty(z.shape, dtype=complex)
+        out[~far] = g
+        out[far] = g_far
+        return out
+
+    def _stieltjes_mp(self, z, dps):
+        import mpmath
+
+        out = np.empty(z.shape, dtype=object)
+        with mpmath.workdps(dps):
+            s2, gam = mpmath.mpf(self.variance), mpmath.mpf(self.ratio)
+            lo = s2 * (1 - mpmath.sqrt(gam)) ** 2
+            hi = s2 * (1 + mpmath.sqrt(gam)) ** 2
+            for idx, zz in np.ndenumerate(z):
+                lower = zz.imag < 0
+                zm = mpmath.mpc(zz.real, abs(zz.imag))
+                if zm == 0 and gam >= 1:
+                    out[idx] = mpmath.mpc(0, "-inf")
+                    continue
+                root = mpmath.sqrt(zm - lo) * mpmath.sqrt(zm - hi)
+                plus, minus = zm - s2 * (1 - gam) + root, zm - s2 * (1 - gam) - root
+                g = 2 / plus if abs(plus) >= abs(minus) else minus / (2 * gam * s2 * zm)
+                out[idx] = mpmath.conj(g) if lower else g
+        return out
+
+    def density(self, x):
+        """``sqrt((l_+ - x)(x - l_-)) / (2 pi gamma sigma^2 x)`` inside ``(l_-, l_+)``, 0 elsewhere
+        (the atom at 0 is not included). One vectorised pass, no masking."""
+        x = check.real_array("x", x)
+        width = np.asarray((self.upper - x) * (x - self.lower))  # > 0 exactly inside the support
+        np.maximum(width, 0.0, out=width)
+        np.sqrt(width, out=width)
+        out = np.zeros_like(width)
+        np.divide(width, (2.0 * np.pi * self.ratio * self.variance) * x, out=out, where=width > 0)
+        return out
 
     def _density_inside(self, x):
         width = np.maximum((self.upper - x) * (x - self.lower), 0.0)
