@@ -151,13 +151,11 @@ class MarchenkoPastur(Spectrum):
         return x.T @ x / p
 
     def equation(self):
-        import sympy as sp
+        """``gamma sigma^2 z g^2 - (z - sigma^2(1 - gamma)) g + 1 = 0`` (up to a constant factor),
+        derived by sympy from the R-transform ``sigma^2/(1 - gamma sigma^2 w)``."""
+        from rmtdyn.symbolic.transforms import equation_from_r
 
-        from rmtdyn.symbolic.symbols import G, Z
-
-        gam = sp.nsimplify(self.ratio, rational=True)
-        s2 = sp.nsimplify(self.variance, rational=True)
-        return sp.Poly(gam * s2 * Z * G**2 - (Z - s2 * (1 - gam)) * G + 1, G, Z)
+        return equation_from_r(self.r_transform())
 
     def r_transform(self):
         import sympy as sp

@@ -95,12 +95,10 @@ class Wigner(Spectrum):
         return self.sigma * (g + g.T) / math.sqrt(2.0 * n)
 
     def equation(self):
-        import sympy as sp
+        """``sigma^2 g^2 - z g + 1 = 0``, derived by sympy from ``R(w) = sigma^2 w``."""
+        from rmtdyn.symbolic.transforms import equation_from_r
 
-        from rmtdyn.symbolic.symbols import G, Z
-
-        s2 = sp.nsimplify(self.variance, rational=True)
-        return sp.Poly(s2 * G**2 - Z * G + 1, G, Z)
+        return equation_from_r(self.r_transform())
 
     def r_transform(self):
         import sympy as sp

@@ -148,6 +148,11 @@ def stieltjes_from_equation(P, z, g_double, dps: int) -> np.ndarray:
                     root -= step
                     if abs(step) <= tol * (1 + abs(root)):
                         break
+            if z[idx].imag == 0 and abs(root.imag) <= mpmath.mpf(10) ** (-dps) * abs(root):
+                # Real z outside the support: g is real there (g(conj z) = conj g(z) and g is
+                # analytic across the axis), so an imaginary part below the working precision
+                # is root-finding noise and is dropped.
+                root = mpmath.mpc(root.real, 0)
             scale = sum(abs(c) * abs(root) ** (len(coeffs) - 1 - i) for i, c in enumerate(coeffs))
             resid = abs(mpmath.polyval(coeffs, root)) / scale if scale else 0
             if resid > mpmath.mpf(10) ** (-(dps - 5)) and deg_g > 0:
