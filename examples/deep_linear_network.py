@@ -31,16 +31,16 @@ def main() -> None:
     parser.add_argument("--out", default="deep_linear_network.png", help="output PNG")
     parser.add_argument("--fast", action="store_true", help="smaller simulation (~10 s)")
     args = parser.parse_args()
-    D, seeds = (120, 2) if args.fast else (200, 3)
+    D, seeds, steps = (120, 2, 130) if args.fast else (200, 3, 150)
     depth, alpha, nu, t_max = 2, 2.0, 1.0, 3.0
-    t = np.linspace(0.0, t_max, 151)
+    t = np.linspace(0.0, t_max, steps + 1)
     marks = np.linspace(0.0, t_max, 7)
     spec_t = np.array([1.0, 2.0, 3.0])
 
     theory, sims = {}, {}
     for g0 in (0.0, 1.0, 2.5):
         net = rd.DeepLinearNetwork(depth, alpha, nu, g0)
-        theory[g0] = net.curves(t, n_steps=150)
+        theory[g0] = net.curves(t, n_steps=steps)
         sims[g0] = simulate_deep_linear(depth, alpha, nu, g0, D=D, t=marks, seeds=seeds, rng=1,
                                         spectrum_times=spec_t if g0 == 2.5 else None)
     rich = rd.DeepLinearNetwork(depth, alpha, nu, 2.5)
@@ -50,7 +50,7 @@ def main() -> None:
     left.set_title(f"depth {depth}, α = {alpha:g}, ν = {nu:g}")
     fine = np.linspace(0.05, t_max, 40)
     for layer in range(depth):
-        sv = rich.hidden_spectrum(layer, fine, n_steps=150)["spike_singular_values"][:, 0]
+        sv = rich.hidden_spectrum(layer, fine, n_steps=steps)["spike_singular_values"][:, 0]
         mid.plot(fine, sv, "-", color=f"C{layer}", label=f"layer {layer} (DMFT)")
         sim_sv = sims[2.5].spike_singular_values[layer][:, :, 0]
         mid.errorbar(spec_t, sim_sv.mean(1), yerr=sim_sv.std(1) / np.sqrt(seeds), fmt="o",
@@ -58,7 +58,7 @@ def main() -> None:
     mid.set_xlabel("time t")
     mid.set_ylabel("top singular value of (W(t) - W(0))/√N")
     mid.legend(fontsize=7)
-    spec = rich.hidden_spectrum(0, spec_t, n_steps=150)
+    spec = rich.hidden_spectrum(0, spec_t, n_steps=steps)
     eig = {float(tt): sims[2.5].eigenvalues[0][i].ravel() for i, tt in enumerate(spec_t)}
     plot_hidden_spectrum(eig, spec["bulk"], {float(tt): spec["outliers"][i]
                                              for i, tt in enumerate(spec_t)}, ax=right)
