@@ -85,7 +85,10 @@ class Spectrum(ABC):
         return stieltjes_from_equation(self.equation(), z, self.stieltjes(z), dps)
 
     def density(self, x) -> np.ndarray:
-        """Density ``rho(x) = -Im g(x + i0+)/pi`` of the absolutely continuous part (atoms excluded)."""
+        """Density ``rho(x) = -Im g(x + i0+)/pi`` of the absolutely continuous part.
+
+        Atoms are excluded (see ``atoms()``).
+        """
         x = check.real_array("x", x)
         flat = x.ravel()
         out = np.zeros(flat.shape)
@@ -178,12 +181,15 @@ class Spectrum(ABC):
         return out.reshape(t.shape)
 
     def isotropic_loss(self, t) -> np.ndarray:
-        """``(1/N) E|exp(-tA) theta0|^2`` for ``theta0 ~ N(0, I)``; for Hermitian A this is ``R(2t)``."""
+        """``(1/N) E|exp(-tA) theta0|^2`` for ``theta0 ~ N(0, I)``.
+
+        For Hermitian A this is ``R(2t)``.
+        """
         t = check.times("t", t)
         return self.response(2.0 * t)
 
     def hermitian_companion(self) -> Spectrum:
-        """The Hermitian law with the same eigenvalues: a Hermitian spectrum is its own companion."""
+        """The Hermitian law with the same eigenvalues (a Hermitian spectrum is its own)."""
         return self
 
     def two_point(self, z, w) -> np.ndarray:
@@ -197,7 +203,9 @@ class Spectrum(ABC):
         try:
             z, w = np.broadcast_arrays(z, w)
         except ValueError as exc:
-            raise ValueError(f"z and w must have broadcastable shapes, got {z.shape} and {w.shape}") from exc
+            raise ValueError(
+                f"z and w must have broadcastable shapes, got {z.shape} and {w.shape}"
+            ) from exc
         gz, gw = self.stieltjes(z), self.stieltjes(w)
         diff = w - z
         close = np.abs(diff) <= 1e-6 * (1 + np.abs(z))
@@ -210,7 +218,9 @@ class Spectrum(ABC):
 
     # ----------------------------------------------------------------- symbolic
     def equation(self):
-        """The polynomial ``P(g, z)`` (a sympy ``Poly`` in ``rmtdyn.symbolic.G, Z``) with ``P(g(z), z) = 0``.
+        """The polynomial ``P(g, z)`` with ``P(g(z), z) = 0``.
+
+        A sympy ``Poly`` in the generators ``rmtdyn.symbolic.G, Z``.
 
         Raises ``NotImplementedError`` for laws that are not algebraic.
         """
@@ -223,7 +233,8 @@ class Spectrum(ABC):
 
     def s_transform(self):
         """Voiculescu's S-transform as a sympy expression in ``rmtdyn.symbolic.W``
-        (``S_{AB} = S_A S_B``; ``psi(z) = int l z/(1 - l z) drho``, ``S(w) = (1 + w)/w psi^{-1}(w)``)."""
+        (``S_{AB} = S_A S_B``; ``psi(z) = int l z/(1 - l z) drho``,
+        ``S(w) = (1 + w)/w psi^{-1}(w)``)."""
         raise NotImplementedError(f"{type(self).__name__} has no closed-form S-transform")
 
     # -------------------------------------------------------------- algebra
@@ -270,4 +281,5 @@ class Spectrum(ABC):
 
 def binomial_moment(moments: Callable[[int], float], k: int, scale: float, shift: float) -> float:
     """Moment ``E (c X + d)^k`` from the moments of ``X`` (binomial expansion)."""
-    return float(sum(math.comb(k, j) * scale**j * shift ** (k - j) * moments(j) for j in range(k + 1)))
+    terms = (math.comb(k, j) * scale**j * shift ** (k - j) * moments(j) for j in range(k + 1))
+    return float(sum(terms))
