@@ -28,6 +28,7 @@ import numpy as np
 from rmtdyn import _validation as check
 from rmtdyn.learning.curves import LossCurves
 from rmtdyn.simulate.linear_regression import mean_and_stderr, seed_list
+from rmtdyn.simulate.progress import progress as progress_bar
 
 
 def sizes(model, d: int) -> tuple[int, int, int]:
@@ -101,7 +102,7 @@ def rf_run(model, t: np.ndarray, d: int, gen: np.random.Generator,
 
 
 def simulate_random_features(model, t, d: int = 500, seeds=4, rng=None,
-                             teacher_average: bool = True) -> LossCurves:
+                             teacher_average: bool = True, progress: bool = False) -> LossCurves:
     """Monte Carlo of ``model`` (``RandomFeatureFlow``) at input dimension ``d``: mean
     ``train``/``test`` over seeds with standard errors (``LossCurves``, source simulation).
 
@@ -109,12 +110,12 @@ def simulate_random_features(model, t, d: int = 500, seeds=4, rng=None,
     see ``rf_teacher_averaged``); otherwise one ``w* ~ N(0, I_D)`` per replica. A model with a
     nonlinear activation is passed on to ``simulate_rf_nonlinear``."""
     if getattr(model, "activation_function", None) is not None:
-        return simulate_rf_nonlinear(model, t, d=d, seeds=seeds, rng=rng)
+        return simulate_rf_nonlinear(model, t, d=d, seeds=seeds, rng=rng, progress=progress)
     t = check.times("t", t)
     if t.ndim != 1:
         raise ValueError("t must be one-dimensional")
     trains, tests = [], []
-    for seed in seed_list(seeds, rng):
+    for seed in progress_bar(seed_list(seeds, rng), enabled=progress, desc="seeds"):
         tr, te = rf_run(model, t, d, np.random.default_rng(seed), teacher_average)
         trains.append(tr)
         tests.append(te)
@@ -127,7 +128,8 @@ def simulate_random_features(model, t, d: int = 500, seeds=4, rng=None,
 
 
 def simulate_rf_ensemble(model, t, members: int = 20, share: str = "data", d: int = 300,
-                         groups: int = 4, rng=None) -> LossCurves:
+                         groups: int = 4, rng=None,
+                          progress: bool = False) -> LossCurves:
     """Ensemble Monte Carlo: curves ``single`` (L_1), ``ensemble`` (L_E) and ``infinite``
     (U-statistic estimate of L_inf), averaged over ``groups`` teachers, with standard errors.
 
@@ -142,7 +144,7 @@ def simulate_rf_ensemble(model, t, members: int = 20, share: str = "data", d: in
     members = check.positive_int("members", members, minimum=2)
     n, p, d = sizes(model, d)
     single, ens, inf = [], [], []
-    for seed in seed_list(groups, rng):
+    for seed in progress_bar(seed_list(groups, rng), enabled=progress, desc="seeds"):
         gen = np.random.default_rng(seed)
         wstar = _teacher(gen, d)
         a0, x0, e0 = _draw(gen, n, p, d, model.noise)
@@ -246,7 +248,8 @@ def rf_nonlinear_run(model, t: np.ndarray, d: int, gen: np.random.Generator,
     return train, test
 
 
-def simulate_rf_nonlinear(model, t, d: int = 400, seeds=4, rng=None) -> LossCurves:
+def simulate_rf_nonlinear(model, t, d: int = 400, seeds=4, rng=None,
+                          progress: bool = False) -> LossCurves:
     """Monte Carlo of a nonlinear ``RandomFeatureFlow`` with its real activation (not the
     Gaussian-equivalent model): mean ``train``/``test`` over seeds with standard errors."""
     if model.activation_function is None:
@@ -255,7 +258,7 @@ def simulate_rf_nonlinear(model, t, d: int = 400, seeds=4, rng=None) -> LossCurv
     if t.ndim != 1:
         raise ValueError("t must be one-dimensional")
     trains, tests = [], []
-    for seed in seed_list(seeds, rng):
+    for seed in progress_bar(seed_list(seeds, rng), enabled=progress, desc="seeds"):
         tr, te = rf_nonlinear_run(model, t, d, np.random.default_rng(seed))
         trains.append(tr)
         tests.append(te)

@@ -26,6 +26,7 @@ from rmtdyn import _validation as check
 from rmtdyn.learning.curves import LossCurves
 from rmtdyn.learning.sgd import MultiPassSGD, OnlineSGD, RandomFeatureMultiPassSGD, _steps
 from rmtdyn.simulate.linear_regression import mean_and_stderr, seed_list
+from rmtdyn.simulate.progress import progress as progress_bar
 
 
 def simulate_online_sgd(model: OnlineSGD, steps, replicas: int = 200, rng=None) -> LossCurves:
@@ -88,7 +89,8 @@ def multipass_sgd_run(model: MultiPassSGD, steps: np.ndarray, n: int,
 
 
 def simulate_multipass_sgd(model: MultiPassSGD, steps, seeds: int | Sequence[int] = 8,
-                           rng=None) -> LossCurves:
+                           rng=None,
+                           progress: bool = False) -> LossCurves:
     """Monte Carlo of ``model`` (a ``MultiPassSGD``) at ``P = model.samples``,
     ``N = round(ratio * P)``: mean ``train``/``test`` over seeds with standard errors."""
     if not isinstance(model, MultiPassSGD):
@@ -96,7 +98,7 @@ def simulate_multipass_sgd(model: MultiPassSGD, steps, seeds: int | Sequence[int
     steps = _steps("steps", steps)
     n = max(2, round(model.ratio * model.samples))
     trains, tests = [], []
-    for seed in seed_list(seeds, rng):
+    for seed in progress_bar(seed_list(seeds, rng), enabled=progress, desc="seeds"):
         tr, te = multipass_sgd_run(model, steps, n, np.random.default_rng(seed))
         trains.append(tr)
         tests.append(te)
@@ -136,7 +138,8 @@ def rf_multipass_sgd_run(model: RandomFeatureMultiPassSGD, steps: np.ndarray, d:
 
 
 def simulate_rf_multipass_sgd(model: RandomFeatureMultiPassSGD, steps, seeds=8, teachers: int = 4,
-                              rng=None) -> LossCurves:
+                              rng=None,
+                           progress: bool = False) -> LossCurves:
     """Monte Carlo of ``model`` (a ``RandomFeatureMultiPassSGD``) at ``P = model.samples``,
     ``D = round(P/alpha)``, ``N = round(nu D)``: mean ``train``/``test`` over seeds (each the
     average over ``teachers`` teachers) with standard errors over seeds."""
@@ -146,7 +149,7 @@ def simulate_rf_multipass_sgd(model: RandomFeatureMultiPassSGD, steps, seeds=8, 
     teachers = check.positive_int("teachers", teachers)
     d = max(2, round(model.samples / model.alpha))
     trains, tests = [], []
-    for seed in seed_list(seeds, rng):
+    for seed in progress_bar(seed_list(seeds, rng), enabled=progress, desc="seeds"):
         tr, te = rf_multipass_sgd_run(model, steps, d, teachers, np.random.default_rng(seed))
         trains.append(tr)
         tests.append(te)

@@ -50,3 +50,15 @@ def test_dask_local_cluster_matches_local_run():
         remote = sweep(top_eigenvalue, points, seeds=[1, 2, 3], client=client)
     assert remote.points == local.points
     assert np.array_equal(remote.mean(), local.mean())
+
+
+def test_progress_bars_do_not_change_results(capsys):
+    """Long simulations take progress=True (a tqdm bar on stderr) with identical numbers."""
+    from rmtdyn.simulate.random_features import simulate_random_features
+
+    model = rd.RandomFeatureFlow(alpha=2.0, nu=0.5)
+    t = np.array([0.0, 1.0])
+    quiet = simulate_random_features(model, t, d=60, seeds=2, rng=3)
+    loud = simulate_random_features(model, t, d=60, seeds=2, rng=3, progress=True)
+    assert np.array_equal(quiet.curves["test"], loud.curves["test"])
+    assert "seeds" in capsys.readouterr().err
