@@ -1,9 +1,13 @@
-"""Benchmark: g on 1e5 complex points for a free product, a free sum and nonlinear random features.
+"""Benchmark: g on 1e5 complex points for free products/sums and random features.
 
 For each law it prints the time to evaluate the Stieltjes transform on 10^5 points of the
-upper half plane (residual of the solved equation checked <= 1e-10 by the solver), the
-time to sample and diagonalise ONE 2000 x 2000 matrix of the same model (the brute-force
-alternative), and the ratios. Run: ``OMP_NUM_THREADS=1 python benchmarks/bench_free_rf.py``.
+upper half plane, the time to sample and diagonalise ONE 2000 x 2000 matrix of the same
+model (the brute-force alternative), and the ratios. Algebraic laws (free sums/products of
+algebraic operands, linear random features) use the fast path (batched polynomial roots +
+branch rule, ``rmtdyn.spectra.algebraic_roots``); for them the subordination solver alone
+(``fast_path = False``) is timed too, with the fraction of points the fast path decided
+and the max relative residual of ``P(g, z) = 0``.
+Run: ``OMP_NUM_THREADS=1 python benchmarks/bench_free_rf.py``.
 """
 
 from __future__ import annotations
@@ -33,17 +37,35 @@ def main(n_points: int = 100_000, n_matrix: int = 2000) -> None:
         "free product MP(0.5) x MP(0.3)": free_product(rd.MarchenkoPastur(0.5),
                                                        rd.MarchenkoPastur(0.3)),
         "free sum Wigner(1) + MP(0.5)": free_sum(rd.Wigner(1.0), rd.MarchenkoPastur(0.5)),
+        "free product MP(100) x MP(100)": free_product(rd.MarchenkoPastur(100.0),
+                                                       rd.MarchenkoPastur(100.0)),
+        "random features linear (10, 0.5)": RandomFeatures(10.0, 0.5),
         "random features relu (1.0, 0.5)": RandomFeatures(1.0, 0.5, "relu"),
     }
-    print(f"{'law':36s} {'g(1e5 pts) s':>13s} {'sample s':>9s} {'eigvalsh s':>10s} "
-          f"{'ratio eig/g':>11s} {'ratio (sample+eig)/g':>21s}")
+    print(f"{'law':34s} {'g fast s':>9s} {'decided':>8s} {'max res':>8s} {'g subord s':>10s} "
+          f"{'sample s':>9s} {'eigvalsh s':>10s} {'eig/g':>7s} {'(smp+eig)/g':>11s} "
+          f"{'subord/g':>8s}")
     for name, law in laws.items():
-        law.stieltjes(z[:16])  # warm-up (lazy imports, lambdify of the operands' equations)
-        t_g, _ = timed(lambda law=law: law.stieltjes(z))
+        hull = getattr(law, "_bounds", (0.0, getattr(law, "_upper_bound", 6.0)))
+        zz = hull[0] + (hull[1] - hull[0]) * (z.real + 1.0) / 7.0 + 1j * z.imag * (
+            (hull[1] - hull[0]) / 7.0)  # same pattern, scaled to the law's hull
+        law.stieltjes(zz[:16])  # warm-up (lazy imports, equation(), lambdify)
+        t_g, g = timed(lambda law=law, zz=zz: law.stieltjes(zz), repeat=3)
+        fast = law._fast_roots if hasattr(law, "_fast_roots") else None
+        decided, res, t_slow = float("nan"), float("nan"), float("nan")
+        if fast is not None:
+            decided = float(np.mean(fast.stieltjes(zz)[2]))
+            c = fast.coefficients(zz)
+            k = np.arange(c.shape[1])
+            terms = c * g[:, None] ** k
+            res = float(np.max(np.abs(terms.sum(axis=1)) / np.abs(terms).sum(axis=1)))
+            law.fast_path = False
+            t_slow, _ = timed(lambda law=law, zz=zz: law.stieltjes(zz))
+            law.fast_path = True
         t_s, a = timed(lambda law=law: law.sample(n_matrix, np.random.default_rng(1)))
         t_e, _ = timed(lambda a=a: np.linalg.eigvalsh(a))
-        print(f"{name:36s} {t_g:13.3f} {t_s:9.3f} {t_e:10.3f} {t_e / t_g:11.2f} "
-              f"{(t_s + t_e) / t_g:21.2f}")
+        print(f"{name:34s} {t_g:9.3f} {decided:8.4f} {res:8.1e} {t_slow:10.3f} {t_s:9.3f} "
+              f"{t_e:10.3f} {t_e / t_g:7.2f} {(t_s + t_e) / t_g:11.2f} {t_slow / t_g:8.1f}")
 
 
 if __name__ == "__main__":

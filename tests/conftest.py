@@ -12,3 +12,12 @@ import os
 
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
+
+# Continuous integration runs the property-based tests derandomized (a fixed seed per test),
+# so a CI run is reproducible and equal to a local run with CI=true; local runs without CI
+# keep exploring new random examples.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")

@@ -338,6 +338,19 @@ def scan_support(stieltjes_upper, lo: float, hi: float, points: int = 1601,
     return tuple((float(edges[i]), float(edges[i + 1])) for i in range(0, len(edges), 2))
 
 
+def algebraic_roots_or_none(spec: Spectrum, hull: tuple[float, float]):
+    """``AlgebraicRoots(spec.equation(), hull)`` or ``None`` when ``spec`` is not algebraic.
+
+    ``hull = (lo, hi)`` must contain the support and the atoms of ``spec``."""
+    from rmtdyn.spectra.algebraic_roots import AlgebraicRoots
+
+    try:
+        poly = spec.equation()
+    except NotImplementedError:
+        return None
+    return AlgebraicRoots(poly, hull, spec.atoms())
+
+
 def _extent(spec: Spectrum) -> tuple[float, float]:
     """Smallest interval holding the support and the atoms."""
     points = [x for ab in spec.support() for x in ab] + [loc for loc, _ in spec.atoms()]
@@ -365,11 +378,27 @@ class _FreeConvolution(Spectrum):
     def _stieltjes_upper(self, z):
         return self._stieltjes_and_derivative_upper(z)[0]
 
+    #: use the algebraic fast path (``rmtdyn.spectra.algebraic_roots``) when both operands
+    #: have ``equation()``; points where its branch rule is ambiguous use the subordination
+    #: solver. Set to ``False`` (on an instance) to force the subordination solver everywhere.
+    fast_path: bool = True
+
+    @cached_property
+    def _fast_roots(self):
+        """``AlgebraicRoots`` of ``self.equation()``, or ``None`` if not algebraic."""
+        return algebraic_roots_or_none(self, self._bounds)
+
     def _stieltjes_and_derivative_upper(self, z):
         z = np.ravel(z)
         if z.size == 0:
             return z.copy(), z.copy()
-        return self._solve(z)
+        fast = self._fast_roots if self.fast_path else None
+        if fast is None:
+            return self._solve(z)
+        g, dg, acc = fast.stieltjes(z)
+        if not acc.all():
+            g[~acc], dg[~acc] = self._solve(z[~acc])
+        return g, dg
 
     @cached_property
     def _support(self):

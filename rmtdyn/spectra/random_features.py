@@ -52,7 +52,12 @@ from rmtdyn.spectra.activations import (
     gaussian_coefficients,
 )
 from rmtdyn.spectra.base import Spectrum
-from rmtdyn.spectra.free import FreeProduct, scan_support, stieltjes_and_derivative
+from rmtdyn.spectra.free import (
+    FreeProduct,
+    algebraic_roots_or_none,
+    scan_support,
+    stieltjes_and_derivative,
+)
 from rmtdyn.spectra.marchenko_pastur import MarchenkoPastur
 
 __all__ = ["RandomFeatures"]
@@ -105,6 +110,23 @@ class RandomFeatures(Spectrum):
         return FreeProduct(MarchenkoPastur(self.data_ratio, zeta),
                            MarchenkoPastur(self.psi, 1.0 / self.psi))
 
+    #: linear features: use the algebraic fast path when ``equation()`` exists (set ``False``
+    #: on an instance to force the free-product route everywhere)
+    fast_path: bool = True
+
+    @cached_property
+    def _fast_roots(self):
+        if not self.is_linear or self._f is not None:
+            return None
+        return algebraic_roots_or_none(self, (0.0, self._upper_bound))
+
+    def _linear_by_product(self, z):
+        """Linear features: ``g = psi g_K + (1 - psi)/z`` with ``K = gram_product``."""
+        psi = self.psi
+        z = np.where(z == 0, -1e-15 * self._upper_bound + 0j, z)
+        gk, dgk = stieltjes_and_derivative(self.gram_product, z)
+        return psi * gk + (1 - psi) / z, psi * dgk - (1 - psi) / z**2
+
     # --------------------------------------------------------------- transforms
     def _stieltjes_upper(self, z):
         return self._stieltjes_and_derivative_upper(z)[0]
@@ -115,9 +137,15 @@ class RandomFeatures(Spectrum):
             return z.copy(), z.copy()
         psi = self.psi
         if self.is_linear:
-            z = np.where(z == 0, -1e-15 * self._upper_bound + 0j, z)
-            gk, dgk = stieltjes_and_derivative(self.gram_product, z)
-            return psi * gk + (1 - psi) / z, psi * dgk - (1 - psi) / z**2
+            fast = self._fast_roots if self.fast_path else None
+            if fast is not None:
+                # algebraic fast path (branch rule in rmtdyn.spectra.algebraic_roots);
+                # ambiguous points go to the product route below
+                g, dg, acc = fast.stieltjes(z)
+                if not acc.all():
+                    g[~acc], dg[~acc] = self._linear_by_product(z[~acc])
+                return g, dg
+            return self._linear_by_product(z)
         # Near z = 0 the equation loses digits (t = 1/(z psi) is huge). With an atom or a hard
         # edge at 0 (gamma >= 1), |z| < 1e-10 bound is evaluated at |z| = 1e-10 bound in the
         # same direction. For gamma < 1 the bulk stays away from 0, g is analytic there, and

@@ -1,0 +1,145 @@
+"""Algebraic fast path (batched polynomial roots + branch rule) of free sums/products and linear
+random features: against the independent subordination solver, the equation, and samples."""
+
+from __future__ import annotations
+
+import copy
+import math
+
+import numpy as np
+import pytest
+
+import rmtdyn as rd
+from rmtdyn.spectra.free import free_product, free_sum
+from rmtdyn.spectra.random_features import RandomFeatures
+
+
+def sampled_stieltjes(spec, z, n, seeds):
+    """Mean and standard error over seeds of (1/n) tr (z - A)^{-1} for samples A of ``spec``."""
+    vals = []
+    for seed in seeds:
+        ev = np.linalg.eigvalsh(spec.sample(n, np.random.default_rng(seed)))
+        vals.append(np.mean(1.0 / (z[:, None] - ev[None, :]), axis=1))
+    vals = np.array(vals)
+    return vals.mean(axis=0), vals.std(axis=0, ddof=1) / math.sqrt(len(seeds))
+
+
+def slow_twin(law):
+    """Same law with the fast path switched off (subordination / product route only)."""
+    twin = copy.copy(law)
+    twin.__dict__.pop("_fast_roots", None)
+    twin.fast_path = False
+    if hasattr(twin, "_warm"):
+        twin._warm = None
+    if "gram_product" in twin.__dict__:  # RF: its K must not use the fast path either
+        gp = slow_twin(twin.gram_product)
+        twin.__dict__["gram_product"] = gp
+    return twin
+
+
+def equation_residual(P, g, z):
+    total = np.zeros(np.shape(z), dtype=complex)
+    scale = np.zeros(np.shape(z))
+    for (i, j), c in P.terms():
+        term = float(c) * g**i * z**j
+        total += term
+        scale += np.abs(term)
+    return np.abs(total) / scale
+
+
+LAWS = {
+    "MP(0.5)xMP(0.3)": lambda: free_product(rd.MarchenkoPastur(0.5), rd.MarchenkoPastur(0.3)),
+    "MP(2)xMP(0.5)": lambda: free_product(rd.MarchenkoPastur(2.0), rd.MarchenkoPastur(0.5)),
+    "W(1)+MP(0.5)": lambda: free_sum(rd.Wigner(1.0), rd.MarchenkoPastur(0.5)),
+    "MP(4)+(MP(5)+1)": lambda: free_sum(rd.MarchenkoPastur(4.0), rd.MarchenkoPastur(5.0) + 1.0),
+    "W(1)+(1-2MP(0.5))": lambda: free_sum(rd.Wigner(1.0), -2.0 * rd.MarchenkoPastur(0.5) + 1.0),
+    # degree 5 in g: companion eigenvalues instead of the closed-form cubic
+    "MP(0.5)xMP(0.3,pop)": lambda: free_product(
+        rd.MarchenkoPastur(0.5), rd.MarchenkoPastur(0.3, population=([1.0, 3.0], [0.5, 0.5]))),
+    "RF(1,0.5)": lambda: RandomFeatures(1.0, 0.5),
+    "RF(10,0.5)": lambda: RandomFeatures(10.0, 0.5),
+}
+
+
+def probe_points(law, rng):
+    """Upper half plane, real axis inside/outside the support, and near every edge."""
+    lo, hi = law._fast_roots.lo, law._fast_roots.hi
+    span = hi - lo
+    edges = np.array([e for ab in law.support() for e in ab])
+    near = (edges[:, None] + span * np.array([-1e-3, -1e-7, 1e-7, 1e-3])).ravel()
+    return np.concatenate([
+        rng.uniform(lo - 0.2 * span, hi + 0.2 * span, 200) + 1j * span * rng.uniform(0, 1, 200),
+        rng.uniform(lo - 0.2 * span, hi + 0.2 * span, 200) + 0j,
+        near + 0j, near + 1e-4j * span,
+    ])
+
+
+@pytest.mark.parametrize("name", list(LAWS))
+def test_fast_path_agrees_with_subordination(name):
+    law = LAWS[name]()
+    z = probe_points(law, np.random.default_rng(1))
+    g_fast, dg_fast, acc = law._fast_roots.stieltjes(z)
+    # the rule must decide the overwhelming majority of points (else the path is not "fast")
+    assert acc.mean() > 0.9
+    twin = slow_twin(law)
+    assert twin._fast_roots is None or not twin.fast_path
+    g_slow = twin.stieltjes(z[acc])
+    err = np.abs(g_fast[acc] - g_slow) / (1.0 + np.abs(g_slow))
+    assert err.max() <= 1e-10
+    # g' by implicit differentiation vs the subordination solver's g' (off the axis)
+    off = np.abs(z[acc].imag) > 1e-2 * (law._fast_roots.hi - law._fast_roots.lo)
+    from rmtdyn.spectra.free import stieltjes_and_derivative
+
+    _, dg_slow = stieltjes_and_derivative(twin, z[acc][off])
+    assert np.max(np.abs(dg_fast[acc][off] - dg_slow) / (1 + np.abs(dg_slow))) < 1e-8
+    # the public method uses the fast path and agrees too (fallback points included)
+    g_pub = law.stieltjes(z)
+    assert np.all(np.isfinite(g_pub))
+    assert np.max(np.abs(g_pub[acc] - g_fast[acc])) == 0.0
+
+
+@pytest.mark.parametrize("name", list(LAWS))
+def test_fast_path_solves_equation_with_physical_sign(name):
+    law = LAWS[name]()
+    z = probe_points(law, np.random.default_rng(2))
+    g, _, acc = law._fast_roots.stieltjes(z)
+    assert equation_residual(law.equation(), g[acc], z[acc]).max() <= 1e-12
+    assert np.all(g[acc].imag <= 1e-12 * np.abs(g[acc]))
+
+
+EXTREME = {
+    "MP(100)xMP(100)": (lambda: free_product(rd.MarchenkoPastur(100.0),
+                                             rd.MarchenkoPastur(100.0)), 400, 8),
+    "MP(0.01)xMP(50)": (lambda: free_product(rd.MarchenkoPastur(0.01),
+                                             rd.MarchenkoPastur(50.0)), 400, 6),
+    "RF(10,0.5)": (lambda: RandomFeatures(10.0, 0.5), 400, 6),
+    "RF(0.05,0.1)": (lambda: RandomFeatures(0.05, 0.1), 300, 4),
+}
+
+
+@pytest.mark.parametrize("name", list(EXTREME))
+def test_extreme_ratios_finite_physical_and_match_samples(name):
+    make, n, seeds = EXTREME[name]
+    law = make()
+    hi = law._fast_roots.hi
+    # near 0, on the axis, in the bulk, far away: finite, Herglotz sign, g ~ 1/z
+    z = np.concatenate([hi * np.array([1e-6j, 1e-3 + 1e-3j, 0.02 + 0.01j, 0.3 + 0.1j, 0.7 + 1e-4j,
+                                       1.5 + 0.0j, 0.5 + 0.0j, -0.2 + 0.0j, 1e3 + 1e3j])])
+    g = law.stieltjes(z)
+    assert np.all(np.isfinite(g))
+    assert np.all(g.imag <= 1e-12 * np.abs(g))
+    assert abs(z[-1] * g[-1] - 1.0) < 1e-2
+    _, _, acc = law._fast_roots.stieltjes(z)
+    assert acc.sum() >= 4  # the fast path decides most of these points
+    # seeded samples at off-axis points scaled to the bulk
+    spread = math.sqrt(law.moment(2))
+    zs = spread * np.array([0.5 + 0.5j, 1.0 + 0.3j, 2.0 + 1.0j])
+    mean, se = sampled_stieltjes(law, zs, n, range(seeds))
+    theory = law.stieltjes(zs)
+    assert np.all(np.abs(mean - theory) < 4 * se + 2.0 * np.abs(theory) / n)
+
+
+def test_fast_path_switch_and_non_algebraic_operands():
+    law = free_product(rd.MarchenkoPastur(0.5), rd.MarchenkoPastur(0.3))
+    assert law._fast_roots is not None and law._fast_roots.degree == 3
+    assert RandomFeatures(1.0, 0.5, "relu")._fast_roots is None  # nonlinear: no equation
