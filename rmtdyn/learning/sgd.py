@@ -213,7 +213,28 @@ class OnlineSGD:
                           source="theory", params=dict(self.params, time="steps"))
 
 
-class MultiPassSGD:
+class _DiscreteTimeCurves:
+    """Shared read-out of the multi-pass models: ``_solve(kmax)`` returns the train and test
+    curves on steps ``0..kmax``; these methods sample them at integer ``steps``."""
+
+    def curves(self, steps) -> LossCurves:
+        """``LossCurves`` with ``train`` and ``test`` (the excess test risk) at integer steps."""
+        steps = _steps("steps", steps)
+        train, test = self._solve(int(steps.max()) if steps.size else 0)
+        return LossCurves(t=steps.astype(float),
+                          curves={"train": train[steps], "test": test[steps]},
+                          source="theory", params=dict(self.params, time="steps"))
+
+    def test_error(self, steps) -> np.ndarray:
+        """Excess test risk at integer ``steps``."""
+        return self.curves(steps)["test"]
+
+    def train_loss(self, steps) -> np.ndarray:
+        """Train loss at integer ``steps``."""
+        return self.curves(steps)["train"]
+
+
+class MultiPassSGD(_DiscreteTimeCurves):
     """Multi-pass minibatch SGD on linear regression with ``P`` fixed samples (DMFT, see module).
 
     Parameters
@@ -302,21 +323,6 @@ class MultiPassSGD:
             test[k] = test_gd[k] + c * (past @ k_test[k - 1::-1][:k] if k else 0.0)
         return train, test
 
-    def curves(self, steps) -> LossCurves:
-        """``LossCurves`` with ``train`` and ``test`` (excess risk ``|w - beta*|^2/N``) at steps."""
-        steps = _steps("steps", steps)
-        train, test = self._solve(int(steps.max()) if steps.size else 0)
-        return LossCurves(t=steps.astype(float),
-                          curves={"train": train[steps], "test": test[steps]},
-                          source="theory", params=dict(self.params, time="steps"))
-
-    def test_error(self, steps) -> np.ndarray:
-        """Test error (excess risk) at integer ``steps``."""
-        return self.curves(steps)["test"]
-
-    def train_loss(self, steps) -> np.ndarray:
-        """Train loss at integer ``steps``."""
-        return self.curves(steps)["train"]
 
 
 def sgd_noise_factor(lr: float, batch: int, samples: int) -> float:
@@ -336,7 +342,7 @@ def sgd_noise_factor(lr: float, batch: int, samples: int) -> float:
     return lr**2 * (samples / batch) * (samples - batch) / (samples - 1)
 
 
-class RandomFeatureMultiPassSGD:
+class RandomFeatureMultiPassSGD(_DiscreteTimeCurves):
     r"""Multi-pass minibatch SGD on the linear random-feature model (``RandomFeatureFlow``).
 
     Model: that of ``RandomFeatureFlow(alpha, nu, noise)`` (ridge 0, linear features) with
@@ -484,21 +490,6 @@ class RandomFeatureMultiPassSGD:
             test[k] = test_gd[k] + (c * (past @ rfx[k - 1::-1][:k]) if k else 0.0)
         return train, test
 
-    def curves(self, steps) -> LossCurves:
-        """``LossCurves``: ``train`` and ``test`` (excess risk ``|v_k|^2/D``) at integer steps."""
-        steps = _steps("steps", steps)
-        train, test = self._solve(int(steps.max()) if steps.size else 0)
-        return LossCurves(t=steps.astype(float),
-                          curves={"train": train[steps], "test": test[steps]},
-                          source="theory", params=dict(self.params, time="steps"))
-
-    def test_error(self, steps) -> np.ndarray:
-        """Excess test risk at integer ``steps``."""
-        return self.curves(steps)["test"]
-
-    def train_loss(self, steps) -> np.ndarray:
-        """Train loss at integer ``steps``."""
-        return self.curves(steps)["train"]
 
 
 def batch_sweep(model_factory, batches: Sequence[int], steps) -> dict[int, LossCurves]:
