@@ -213,6 +213,17 @@ class OnlineSGD:
                           source="theory", params=dict(self.params, time="steps"))
 
 
+def _check_minibatch(lr, batch, samples) -> tuple[float, int, int]:
+    """Validate multi-pass SGD settings: ``lr > 0``, ``samples >= 2``, ``1 <= batch <= samples``."""
+    lr = check.positive("lr", lr)
+    samples = check.positive_int("samples", samples, minimum=2)
+    batch = check.positive_int("batch", batch)
+    if batch > samples:
+        raise ValueError(f"batch must be <= samples P = {samples} (a minibatch is drawn "
+                         f"without replacement from the P training points), got {batch}")
+    return lr, batch, samples
+
+
 class _DiscreteTimeCurves:
     """Shared read-out of the multi-pass models: ``_solve(kmax)`` returns the train and test
     curves on steps ``0..kmax``; these methods sample them at integer ``steps``."""
@@ -254,12 +265,7 @@ class MultiPassSGD(_DiscreteTimeCurves):
 
     def __init__(self, ratio: float, lr: float, batch: int, samples: int, noise: float = 0.0):
         self.ratio = check.positive("ratio", ratio)
-        self.lr = check.positive("lr", lr)
-        self.samples = check.positive_int("samples", samples, minimum=2)
-        self.batch = check.positive_int("batch", batch)
-        if self.batch > self.samples:
-            raise ValueError(f"batch must be <= samples P = {self.samples} (a minibatch is drawn "
-                             f"without replacement from the P training points), got {self.batch}")
+        self.lr, self.batch, self.samples = _check_minibatch(lr, batch, samples)
         self.noise = check.nonnegative("noise", noise)
         from rmtdyn.spectra.marchenko_pastur import MarchenkoPastur
 
@@ -390,12 +396,7 @@ class RandomFeatureMultiPassSGD(_DiscreteTimeCurves):
 
         self.alpha = check.positive("alpha", alpha)
         self.nu = check.positive("nu", nu)
-        self.lr = check.positive("lr", lr)
-        self.samples = check.positive_int("samples", samples, minimum=2)
-        self.batch = check.positive_int("batch", batch)
-        if self.batch > self.samples:
-            raise ValueError(f"batch must be <= samples P = {self.samples} (a minibatch is drawn "
-                             f"without replacement from the P training points), got {self.batch}")
+        self.lr, self.batch, self.samples = _check_minibatch(lr, batch, samples)
         self.noise = check.nonnegative("noise", noise)
         self.flow = RandomFeatureFlow(self.alpha, self.nu, noise=0.0)
         self.spectrum = self.flow.matrix.hermitian_companion()

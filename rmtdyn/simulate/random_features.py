@@ -101,6 +101,22 @@ def rf_run(model, t: np.ndarray, d: int, gen: np.random.Generator,
     return train, np.sum(v**2, axis=1) / d
 
 
+def _over_seeds(model, t, d, seeds, rng, progress, run) -> LossCurves:
+    """Mean train/test curves with standard errors of ``run(generator) -> (train, test)``,
+    one generator per seed."""
+    trains, tests = [], []
+    for seed in progress_bar(seed_list(seeds, rng), enabled=progress, desc="seeds"):
+        tr, te = run(np.random.default_rng(seed))
+        trains.append(tr)
+        tests.append(te)
+    train, train_se = mean_and_stderr(np.array(trains))
+    test, test_se = mean_and_stderr(np.array(tests))
+    n, p, d = sizes(model, d)
+    return LossCurves(t=t, curves={"train": train, "test": test},
+                      stderr={"train": train_se, "test": test_se}, source="simulation",
+                      params=dict(model.params, n=n, p=p, d=d, seeds=len(trains)))
+
+
 def simulate_random_features(model, t, d: int = 500, seeds=4, rng=None,
                              teacher_average: bool = True, progress: bool = False) -> LossCurves:
     """Monte Carlo of ``model`` (``RandomFeatureFlow``) at input dimension ``d``: mean
@@ -114,17 +130,8 @@ def simulate_random_features(model, t, d: int = 500, seeds=4, rng=None,
     t = check.times("t", t)
     if t.ndim != 1:
         raise ValueError("t must be one-dimensional")
-    trains, tests = [], []
-    for seed in progress_bar(seed_list(seeds, rng), enabled=progress, desc="seeds"):
-        tr, te = rf_run(model, t, d, np.random.default_rng(seed), teacher_average)
-        trains.append(tr)
-        tests.append(te)
-    train, train_se = mean_and_stderr(np.array(trains))
-    test, test_se = mean_and_stderr(np.array(tests))
-    n, p, d = sizes(model, d)
-    return LossCurves(t=t, curves={"train": train, "test": test},
-                      stderr={"train": train_se, "test": test_se}, source="simulation",
-                      params=dict(model.params, n=n, p=p, d=d, seeds=len(trains)))
+    return _over_seeds(model, t, d, seeds, rng, progress,
+                       lambda gen: rf_run(model, t, d, gen, teacher_average))
 
 
 def simulate_rf_ensemble(model, t, members: int = 20, share: str = "data", d: int = 300,
@@ -257,14 +264,5 @@ def simulate_rf_nonlinear(model, t, d: int = 400, seeds=4, rng=None,
     t = check.times("t", t)
     if t.ndim != 1:
         raise ValueError("t must be one-dimensional")
-    trains, tests = [], []
-    for seed in progress_bar(seed_list(seeds, rng), enabled=progress, desc="seeds"):
-        tr, te = rf_nonlinear_run(model, t, d, np.random.default_rng(seed))
-        trains.append(tr)
-        tests.append(te)
-    train, train_se = mean_and_stderr(np.array(trains))
-    test, test_se = mean_and_stderr(np.array(tests))
-    n, p, d = sizes(model, d)
-    return LossCurves(t=t, curves={"train": train, "test": test},
-                      stderr={"train": train_se, "test": test_se}, source="simulation",
-                      params=dict(model.params, n=n, p=p, d=d, seeds=len(trains)))
+    return _over_seeds(model, t, d, seeds, rng, progress,
+                       lambda gen: rf_nonlinear_run(model, t, d, gen))
