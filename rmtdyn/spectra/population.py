@@ -45,7 +45,6 @@ from rmtdyn.errors import ConvergenceError
 from rmtdyn.solvers.polyroots import polynomial_roots
 from rmtdyn.spectra.base import Spectrum
 from rmtdyn.spectra.discrete import DiscreteSpectrum, split_counts
-from rmtdyn.spectra.quadrature import SpectralRule, tanh_sinh_nodes
 from rmtdyn.spectra.wigner import far_field
 
 #: Discrete populations with at most this many distinct positive eigenvalues are solved by
@@ -293,28 +292,15 @@ class PopulationMarchenkoPastur(Spectrum):
                 raise ConvergenceError("support intervals overlap", residual=b - a)
         return edges
 
-    @cached_property
-    def quadrature_rule(self) -> SpectralRule:
-        """Tanh-sinh rule as in ``Spectrum``, with support intervals also split at the "kinks"
-        ``x(v_top)`` of closed gaps (where ``x'`` peaks just below 0 and the density bends
-        sharply), so that nodes cluster there too."""
-        edges = self._edges  # also fills self._kinks
-        atoms = self.atoms()
-        origin = min([a for a, _, _, _ in edges] + [loc for loc, _ in atoms])
-        nodes, weights, offsets = [], [], []
-        for a, b, _, _ in edges:
+    def _quadrature_intervals(self):
+        """Support intervals also cut at the "kinks" ``x(v_top)`` of closed gaps (where ``x'``
+        peaks just below 0 and the density bends sharply), so that tanh-sinh nodes cluster
+        there too."""
+        pieces = []
+        for a, b, _, _ in self._edges:  # also fills self._kinks
             cuts = [a] + sorted(k for k in self._kinks if a < k < b) + [b]
-            for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):
-                x, w, d, side = tanh_sinh_nodes(lo, hi)
-                nodes.append(x)
-                weights.append(w * self._density_inside(x))
-                offsets.append(np.where(side < 0, (lo - origin) + d, (hi - origin) - d))
-        for loc, m in atoms:
-            nodes.append(np.array([loc]))
-            weights.append(np.array([m]))
-            offsets.append(np.array([loc - origin]))
-        return SpectralRule(nodes=np.concatenate(nodes), weights=np.concatenate(weights),
-                            offsets=np.concatenate(offsets), origin=float(origin))
+            pieces += list(zip(cuts[:-1], cuts[1:], strict=True))
+        return tuple(pieces)
 
     def support(self):
         """All intervals of the absolutely continuous part (edges to ~1e-15 relative)."""
