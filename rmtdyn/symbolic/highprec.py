@@ -29,6 +29,7 @@ import sympy as sp
 from rmtdyn import _validation as check
 from rmtdyn.errors import ConvergenceError
 from rmtdyn.symbolic.polynomials import as_equation
+from rmtdyn.symbolic.support import newton_polish
 from rmtdyn.symbolic.symbols import G, Z
 
 __all__ = ["stieltjes_from_equation"]
@@ -61,16 +62,8 @@ def _taylor_coefficients(coeffs: list, x) -> list:
 
 def _certified_newton(coeffs: list, dcoeffs: list, guess, tol):
     """Newton from ``guess``; the root if it is provably the nearest one to ``guess``, else None."""
-    root = guess
-    for _ in range(12):
-        df = mpmath.polyval(dcoeffs, root)
-        if df == 0:
-            return None
-        step = mpmath.polyval(coeffs, root) / df
-        root -= step
-        if abs(step) <= tol * (1 + abs(root)):
-            break
-    else:
+    root = newton_polish(coeffs, dcoeffs, guess, tol, max_steps=12)
+    if root is None:
         return None
     if len(coeffs) == 2:
         return root

@@ -30,10 +30,13 @@ __all__ = ["support_edges_from_equation", "support_from_equation", "density_clos
 _DPS = 60
 
 
-def _newton_polish(coeffs, dcoeffs, x0, tol):
-    """Newton's method on a polynomial (mpmath); ``None`` if it does not converge in 60 steps."""
+def newton_polish(coeffs, dcoeffs, x0, tol, max_steps: int = 60):
+    """Newton's method on a polynomial (mpmath coefficient lists, highest degree first).
+
+    Returns the root, or ``None`` if a zero derivative is met or ``max_steps`` steps do not
+    bring the step below ``tol * (1 + |x|)``."""
     x = x0
-    for _ in range(60):
+    for _ in range(max_steps):
         d = mpmath.polyval(dcoeffs, x)
         if d == 0:
             return None
@@ -61,7 +64,7 @@ def _all_roots(coeffs) -> list | None:
     tol = mpmath.mpf(10) ** (-(mpmath.mp.dps - 10))
     roots = []
     for x0 in starts:
-        r = _newton_polish(coeffs, dcoeffs, mpmath.mpc(x0.real, x0.imag), tol)
+        r = newton_polish(coeffs, dcoeffs, mpmath.mpc(x0.real, x0.imag), tol)
         if r is None:
             return None
         roots.append(r)
