@@ -1,6 +1,6 @@
-"""Numeric solvers serving the spectra: vectorised Newton iteration and batched polynomial roots."""
+"""Numeric solvers serving the spectra: batched polynomial roots, and vectorised Newton with
+continuation in the imaginary part (``rmtdyn.solvers.continuation``)."""
 
-from rmtdyn.solvers.newton import newton
-from rmtdyn.solvers.polyroots import nearest_root, polynomial_roots
+from rmtdyn.solvers.polyroots import polynomial_roots
 
-__all__ = ["newton", "polynomial_roots", "nearest_root"]
+__all__ = ["polynomial_roots"]

@@ -1,8 +1,8 @@
 """Batched roots of polynomials whose coefficients vary over a grid.
 
 The roots of ``sum_k c_k(z) g^k`` for many z at once come from the eigenvalues of
-a stack of companion matrices (one LAPACK call). The physical root is then
-chosen by a stated rule, never by position in the output: see ``nearest_root``.
+a stack of companion matrices (one LAPACK call). The caller chooses the physical root by
+a stated rule (e.g. ``rmtdyn.spectra.algebraic_roots``), never by position in the output.
 """
 
 from __future__ import annotations
@@ -37,8 +37,3 @@ def polynomial_roots(coeffs: np.ndarray) -> np.ndarray:
     comp[..., :, -1] = -c[..., :d] / lead[..., None]
     return np.linalg.eigvals(comp)
 
-
-def nearest_root(roots: np.ndarray, guess: np.ndarray) -> np.ndarray:
-    """Pick, for each point, the root closest to ``guess`` (shape ``roots.shape[:-1]``)."""
-    idx = np.argmin(np.abs(roots - np.asarray(guess)[..., None]), axis=-1)
-    return np.take_along_axis(roots, idx[..., None], axis=-1)[..., 0]
