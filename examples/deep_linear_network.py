@@ -5,7 +5,9 @@ Left: test error |β(t) - β*|²/D of a depth-2 network (α = P/D = 2, ν = N/D 
 markers: seeded simulation, mean ± SE). Feature learning speeds up the fit because the
 effective kernel grows with time. Middle: the largest singular value of the spike
 W_ℓ(t) - W_ℓ(0) of both hidden layers (line: DMFT, markers: simulation). Right: the
-spectrum of Ŵ_0(t)ᵀŴ_0(t) at γ0 = 2.5, a Marchenko–Pastur bulk plus an outlier.
+spectrum of Ŵ_0(t)ᵀŴ_0(t) of a depth-1 network at γ0 = 4: a Marchenko–Pastur bulk that
+stays put plus an outlier; dashed lines are the exact outlier prediction (the spike is
+built from the bulk), dotted lines the independent-spike formula, which is 0.5 too low.
 
     python examples/deep_linear_network.py --out deep_linear_network.png [--fast]
 """
@@ -50,7 +52,8 @@ def main() -> None:
     left.set_title(f"depth {depth}, α = {alpha:g}, ν = {nu:g}")
     fine = np.linspace(0.05, t_max, 40)
     for layer in range(depth):
-        sv = rich.hidden_spectrum(layer, fine, n_steps=steps)["spike_singular_values"][:, 0]
+        sv = rich.hidden_spectrum(layer, fine, n_steps=steps,
+                                  with_outliers=False)["spike_singular_values"][:, 0]
         mid.plot(fine, sv, "-", color=f"C{layer}", label=f"layer {layer} (DMFT)")
         sim_sv = sims[2.5].spike_singular_values[layer][:, :, 0]
         mid.errorbar(spec_t, sim_sv.mean(1), yerr=sim_sv.std(1) / np.sqrt(seeds), fmt="o",
@@ -58,11 +61,18 @@ def main() -> None:
     mid.set_xlabel("time t")
     mid.set_ylabel("top singular value of (W(t) - W(0))/√N")
     mid.legend(fontsize=7)
-    spec = rich.hidden_spectrum(0, spec_t, n_steps=steps)
-    eig = {float(tt): sims[2.5].eigenvalues[0][i].ravel() for i, tt in enumerate(spec_t)}
-    plot_hidden_spectrum(eig, spec["bulk"], {float(tt): spec["outliers"][i]
-                                             for i, tt in enumerate(spec_t)}, ax=right)
-    right.set_title("layer 0, γ0 = 2.5 (dashed: predicted outliers)")
+    # the outlier: depth 1, γ0 = 4 (the spike of layer 0 is well above its threshold)
+    g_out, out_t = 4.0, np.array([0.5, 1.0, 2.0])
+    spec = rd.DeepLinearNetwork(1, alpha, nu, g_out).hidden_spectrum(0, out_t, n_steps=100)
+    sim1 = simulate_deep_linear(1, alpha, nu, g_out, D=D, t=out_t[-1:], seeds=seeds, rng=2,
+                                spectrum_times=out_t, progress=False)
+    eig = {float(tt): sim1.eigenvalues[0][i].ravel() for i, tt in enumerate(out_t)}
+    plot_hidden_spectrum(eig, spec["bulk"],
+                         {float(tt): spec["outliers"][i] for i, tt in enumerate(out_t)},
+                         ax=right, independent={float(tt): spec["outliers_independent"][i]
+                                                for i, tt in enumerate(out_t)})
+    right.set_title(f"depth 1, layer 0, γ0 = {g_out:g}: exact outliers (dashed) vs "
+                    "independent-spike formula (dotted)", fontsize=8)
     fig.tight_layout()
     fig.savefig(args.out, dpi=120)
     print(f"wrote {args.out}")

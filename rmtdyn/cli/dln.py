@@ -40,6 +40,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--seeds", type=int, default=3, help="simulation seeds (default: 3)")
     p.add_argument("--layer", type=int, default=0, help="hidden layer whose spectrum is "
                    "drawn, 0..depth-1 (default: 0)")
+    p.add_argument("--progress", action="store_true",
+                   help="show a progress bar over the simulation's RK4 steps")
     add_common_options(p, n_default=150)
     for action in p._actions:  # --n is the input dimension D here (N = νD, P = αD)
         if action.dest == "n":
@@ -68,7 +70,8 @@ def run(args) -> int:
         theory[g0] = net.curves(t, n_steps=args.steps)
         sims[g0] = simulate_deep_linear(args.depth, args.alpha, args.nu, g0, noise=args.noise,
                                         D=args.n, t=t_sim, seeds=args.seeds, rng=args.seed,
-                                        spectrum_times=spec_times if g0 == max(richness) else None)
+                                        spectrum_times=spec_times if g0 == max(richness) else None,
+                                        progress=args.progress)
     g_top = max(richness)
     net = DeepLinearNetwork(args.depth, args.alpha, args.nu, g_top, noise=args.noise)
     spec = net.hidden_spectrum(args.layer, spec_times, n_steps=args.steps)
@@ -78,10 +81,16 @@ def run(args) -> int:
                    "simulation": {str(g): c.curves.to_dict() for g, c in sims.items()},
                    "spectrum": {"layer": args.layer, "richness": g_top, "t": spec_times,
                                 "spike_singular_values": spec["spike_singular_values"],
+                                "spike_frobenius": spec["spike_frobenius"],
                                 "predicted_outliers": spec["outliers"],
+                                "n_outliers": spec["n_outliers"],
+                                "outlier_overlap": spec["outlier_overlap"],
+                                "independent_spike_outliers": spec["outliers_independent"],
                                 "bulk_edge": spec["edge"],
                                 "simulated_top_eigenvalues":
-                                    sim_top.eigenvalues[args.layer][:, :, :3].mean(axis=1)}})
+                                    sim_top.eigenvalues[args.layer][:, :, :3].mean(axis=1),
+                                "simulated_alignment":
+                                    sim_top.alignment[args.layer].mean(axis=1)}})
     if args.out:
         use_agg()
         import matplotlib.pyplot as plt
@@ -94,8 +103,10 @@ def run(args) -> int:
         eig = {float(tt): sim_top.eigenvalues[args.layer][i].ravel()
                for i, tt in enumerate(spec_times)}
         outl = {float(tt): spec["outliers"][i] for i, tt in enumerate(spec_times)}
-        plot_hidden_spectrum(eig, spec["bulk"], outl, ax=axes[2])
+        indep = {float(tt): spec["outliers_independent"][i] for i, tt in enumerate(spec_times)}
+        plot_hidden_spectrum(eig, spec["bulk"], outl, ax=axes[2], independent=indep)
         axes[0].set_title(f"depth {args.depth}, α = {args.alpha:g}, ν = {args.nu:g}")
-        axes[2].set_title(f"layer {args.layer}, γ0 = {g_top:g} (dashed: predicted outliers)")
+        axes[2].set_title(f"layer {args.layer}, γ0 = {g_top:g} (dashed: exact outliers, "
+                          "dotted: independent-spike formula)", fontsize=9)
         save_figure(fig, args.out)
     return 0

@@ -37,6 +37,14 @@ At γ0 = 0 the spike kernels vanish and the equations are those of the lazy
 flow ``dv/dt = -(AᵀA/N) Σ̂ v`` with A the product of the initial layers (the
 random-feature flow at depth 1).
 
+Hidden-weight spectra (:meth:`DeepLinearNetwork.hidden_spectrum`): the bulk of
+``Ŵ_ℓ(t)ᵀŴ_ℓ(t)`` is the Marchenko–Pastur law of ``Ŵ_ℓ(0)ᵀŴ_ℓ(0)`` (Mirsky's
+inequality with ``‖Δ‖_F² = O(1)``); the outliers are exact: the spike is a
+finite-rank perturbation on the grid, its outliers are the roots of
+``det(I - K M(σ))`` and the resolvent quadratic forms M(σ) of the spike vectors —
+which are correlated with the bulk — come from the same cavity equations extended
+by "probe" indices (:mod:`rmtdyn.learning.dln_spectrum`).
+
 Discretisation: trapezoidal Nyström on a uniform grid (O(h²));
 ``error_estimate`` compares steps h and h/2 (Richardson).  Memory O(L n²),
 time O(I L n³) for I Picard sweeps (I grows with t_max; measured in
@@ -93,6 +101,9 @@ class DLNSolution:
     G_teacher: np.ndarray
     iterations: int
     residual: float
+    R_Gbeta: np.ndarray | None = None
+    R_eb: dict | None = None
+    R_be: dict | None = None
 
 
 class DeepLinearNetwork:
@@ -207,84 +218,129 @@ class DeepLinearNetwork:
         return out
 
     # ---------------------------------------------------------------- spectra
-    def hidden_spectrum(self, layer: int, t, n_steps: int | None = None,
-                        top: int = 3) -> dict:
-        """Bulk law and spike of the normalised hidden weights ``Ŵ_ℓ(t) = W_ℓ(t)/√N``.
+    def hidden_spectrum(self, layer: int, t, n_steps: int | None = None, top: int = 3,
+                        with_outliers: bool = True) -> dict:
+        """Bulk, spike and outliers of the normalised hidden weights ``Ŵ_ℓ(t) = W_ℓ(t)/√N``.
 
         ``Ŵ_ℓ(t) = Ŵ_ℓ(0) + Δ_ℓ(t)`` with the DMFT spike
-        ``Δ_0 = (γ0²/N)∫ b_1 Gᵀ ds`` and ``Δ_ℓ = (γ0²/(√ν N))∫ b_{ℓ+1} e_ℓᵀ ds``.
-        Returned keys:
+        ``Δ_0 = (γ0²/N)∫_0^t b_1 Gᵀ ds`` and ``Δ_ℓ = (γ0²/(√ν N))∫_0^t b_{ℓ+1} e_ℓᵀ ds``
+        (Ŵ_0 is N×D, Ŵ_ℓ is N×N for ℓ ≥ 1; Ŵ_ℓ(0) has iid entries of variance 1/N).
+        Each t is taken at the nearest point of the DMFT grid on [0, max(t)]
+        (``n_steps`` steps).  Returned keys (arrays have a leading axis over t):
 
-        * ``"bulk"``: the law of the eigenvalues of ``Ŵ_ℓ(0)ᵀŴ_ℓ(0)``, a
-          :class:`rmtdyn.MarchenkoPastur` (ratio 1/ν for ℓ = 0, 1 for ℓ ≥ 1); a
-          perturbation of finite effective rank leaves it unchanged (exact).
-        * ``"spike_singular_values"``: shape ``(len(t), top)``, the largest
-          singular values of Δ_ℓ(t) (exact in the limit: the eigenvalues of
-          ``(γ0⁴/ν) W C_in W C_out`` on [0, t], C_in = C_G or C_{e_ℓ},
-          C_out = C_{b_{ℓ+1}}).
-        * ``"outliers"``: shape ``(len(t), top)``, predicted outlier eigenvalues
-          of ``Ŵ_ℓ(t)ᵀŴ_ℓ(t)`` (NaN where a spike is below the BBP threshold),
-          from the Benaych-Georges–Nadakuditi formula for a spike *independent*
-          of the bulk, ``(1+θ²)(c+θ²)/θ²`` with c the aspect ratio — an
-          APPROXIMATION: the true spike is built from the bulk.  Measured
-          errors are in docs/deep_linear.md.
-        * ``"spike_overlap"``: shape ``(len(t),)``, exact in the limit: for ℓ = 0
-          the squared cosine between the top right singular vector of Δ_0(t) and
-          the teacher β*; for ℓ ≥ 1 between the top left singular vector of
-          Δ_ℓ(t) and the readout direction ``b_{ℓ+1}(t)`` of the layer above
-          (``q = w/γ0`` for the last layer).  NaN where the spike vanishes.
-        * ``"edge"``: the bulk's upper edge (1 + √c)².
+        * ``"bulk"``: the law of the eigenvalues of ``Ŵ_ℓ(t)ᵀŴ_ℓ(t)``, a
+          :class:`rmtdyn.MarchenkoPastur` of ratio λ = 1/ν for ℓ = 0 (D×D) and 1 for
+          ℓ ≥ 1 (N×N) — the law of ``Ŵ_ℓ(0)ᵀŴ_ℓ(0)``, unchanged by training.  Proof:
+          by Mirsky's inequality ``Σ_i (σ_i(Ŵ0 + Δ) - σ_i(Ŵ0))² ≤ ‖Δ‖_F²`` and
+          ``‖Δ‖_F² = O(1)`` (``"spike_frobenius"``), so the empirical singular-value
+          laws of Ŵ(t) and Ŵ(0) are within Wasserstein-2 distance ``‖Δ‖_F/√n_i → 0``
+          (n_i = D or N).  Only O(1) eigenvalues (the outliers) can leave the bulk.
+        * ``"edge"``: the bulk's upper edge (1 + √λ)².
+        * ``"spike_singular_values"``: shape ``(len(t), top)``, the largest singular
+          values of Δ_ℓ(t) (the eigenvalues of ``(γ0⁴/ν) W C_in W C_out`` on [0, t],
+          W the trapezoid weights, C_in = C_G or C_{e_ℓ}, C_out = C_{b_{ℓ+1}}).
+        * ``"spike_frobenius"``: shape ``(len(t),)``,
+          ``‖Δ_ℓ(t)‖_F² = (γ0⁴/ν) ∫_0^t∫_0^t C_in(s, s') C_out(s, s') ds ds'``.
+        * ``"spike_overlap"``: shape ``(len(t),)``: for ℓ = 0 the squared cosine
+          between the top right singular vector of Δ_0(t) and the teacher β*; for
+          ℓ ≥ 1 between the top left singular vector of Δ_ℓ(t) and the readout
+          direction ``b_{ℓ+1}(t)`` of the layer above (``q = w/γ0`` for the last
+          layer).  NaN where the spike vanishes.
+
+        With ``with_outliers=True`` (default), also, from the exact proportional-limit
+        theory of :mod:`rmtdyn.learning.dln_spectrum` (spike vectors correlated with
+        the bulk; resolvent quadratic forms from the DMFT extended by probe indices):
+
+        * ``"outliers"``: shape ``(len(t), top)``, the eigenvalues of
+          ``Ŵ_ℓ(t)ᵀŴ_ℓ(t)`` above the bulk edge, descending; **NaN means "no j-th
+          outlier"** (fewer than j eigenvalues leave the bulk).
+        * ``"n_outliers"``: shape ``(len(t),)``, the number of outliers (may exceed
+          ``top``).
+        * ``"outlier_overlap"``: shape ``(len(t), top)``, the squared cosine between
+          the outlier's singular vector and the direction of ``"spike_overlap"``
+          (right vector vs β* for ℓ = 0, left vector vs b_{ℓ+1}(t) for ℓ ≥ 1); NaN
+          where there is no outlier.  (Without an outlier the top singular vector is
+          delocalised and this overlap tends to 0.)
+        * ``"outliers_independent"``: the former approximation, the
+          Benaych-Georges–Nadakuditi outliers ``(1 + θ²)(λ + θ²)/θ²`` (θ > λ^{1/4}) of
+          a spike *independent* of the bulk with the same singular values θ.  Kept for
+          comparison only: it is wrong here (0.05-0.5 too low or 0.15-0.6 too high,
+          and it misses or invents outliers; docs/deep_linear.md).
+
+        Raises ``ValueError`` for a bad ``layer``/``t``/``top`` and
+        :class:`rmtdyn.errors.ConvergenceError` if an outlier cannot be located.
         """
+        from rmtdyn.learning import dln_spectrum as spec
         from rmtdyn.spectra.marchenko_pastur import MarchenkoPastur
 
-        layer = check.positive_int("layer", layer, minimum=0)
-        if layer >= self.depth:
+        if isinstance(layer, bool) or not isinstance(layer, (int, np.integer)):
+            raise TypeError(f"layer must be an integer, got {type(layer).__name__}")
+        if not 0 <= layer < self.depth:
             raise ValueError(f"layer must be in 0..depth-1 = 0..{self.depth - 1}, got {layer}")
+        top = check.positive_int("top", top)
+        if not isinstance(with_outliers, bool):
+            raise TypeError(f"with_outliers must be True or False, got {with_outliers!r}")
         t = np.atleast_1d(check.times("t", t))
+        if t.ndim != 1:
+            raise ValueError("t must be a scalar or a one-dimensional array of times")
         _, t_max = self._grid_for(t)
         sol = self.solve(t_max, n_steps)
         grid = sol.grid
-        if layer == 0:
-            c_in, c_out, scale, ratio = sol.C_G, sol.C_b[1], self.richness**4 / self.nu, 1 / self.nu
-        else:
-            c_in, c_out = sol.C_e[layer], sol.C_b[layer + 1]
-            scale, ratio = self.richness**4 / self.nu, 1.0
+        ratio = 1 / self.nu if layer == 0 else 1.0
         svals = np.zeros((t.size, top))
         overlap = np.full(t.size, np.nan)
+        fro2 = np.zeros(t.size)
+        outl = np.full((t.size, top), np.nan)
+        count = np.zeros(t.size, dtype=int)
+        out_overlap = np.full((t.size, top), np.nan)
         for i, ti in enumerate(t):
             k = int(round(ti / grid.h))
             if k == 0:
                 continue
-            w = grid.integration[k, : k + 1]
-            wc_in = w[:, None] * c_in[: k + 1, : k + 1] * w[None, :]
-            wc_out = w[:, None] * c_out[: k + 1, : k + 1] * w[None, :]
-            ev = np.linalg.eigvals(scale * wc_in @ c_out[: k + 1, : k + 1]).real
-            ev = np.sort(np.clip(ev, 0.0, None))[::-1][:top]
-            svals[i, : ev.size] = np.sqrt(ev)
-            if ev[0] <= 0:
-                continue
-            if layer == 0:
-                # right singular vector u = Σ_j a_j G(s_j): a is the top eigenvector of
-                # W C_b W C_G; cos²(u, β*) = (aᵀm)²/(aᵀ C_G a), m_j = G(s_j)·β*/D
-                vals, vecs = np.linalg.eig(wc_out @ c_in[: k + 1, : k + 1])
-                a = vecs[:, np.argmax(vals.real)].real
-                m = sol.G_teacher[: k + 1]
-                overlap[i] = (a @ m) ** 2 / (a @ c_in[: k + 1, : k + 1] @ a)
-            else:
-                # left singular vector u = Σ_j a_j b_{l+1}(s_j): a is the top eigenvector
-                # of W C_e W C_b; cos²(u, b_{l+1}(t)) = (aᵀC_b[:, t])²/(aᵀC_b a · C_b(t, t))
-                vals, vecs = np.linalg.eig(wc_in @ c_out[: k + 1, : k + 1])
-                a = vecs[:, np.argmax(vals.real)].real
-                cb = c_out[: k + 1, : k + 1]
-                overlap[i] = (a @ cb[:, k]) ** 2 / ((a @ cb @ a) * cb[k, k])
-        # aspect ratio c = (columns/rows) of Ŵ as a rectangular spiked model: c = D/N for layer 0
-        c = ratio
-        theta = svals
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.where(theta > c**0.25, (1 + theta**2) * (c + theta**2) / theta**2, np.nan)
-        return {"bulk": MarchenkoPastur(ratio=ratio), "spike_singular_values": svals,
-                "spike_overlap": overlap,
-                "outliers": out, "edge": (1 + np.sqrt(c)) ** 2, "t": t}
+            data = spec.layer_spike_data(sol, layer, k, self.richness, self.nu)
+            fro2[i] = data.frobenius2()
+            sv, overlap[i] = _spike_svd(data, sol, layer, k, top)
+            svals[i] = sv
+            if with_outliers and fro2[i] > 0:
+                res = spec.layer_outliers(data, top=top)
+                outl[i], count[i], out_overlap[i] = res.eigenvalues, res.count, res.overlap
+        out = {"bulk": MarchenkoPastur(ratio=ratio), "edge": (1 + np.sqrt(ratio)) ** 2, "t": t,
+               "spike_singular_values": svals, "spike_overlap": overlap,
+               "spike_frobenius": fro2}
+        if with_outliers:
+            out.update({"outliers": outl, "n_outliers": count, "outlier_overlap": out_overlap,
+                        "outliers_independent": spec.independent_spike_outliers(svals, ratio)})
+        return out
+
+
+def _spike_svd(data, sol, layer: int, k: int, top: int) -> tuple[np.ndarray, float]:
+    """Top singular values of the spike and the overlap of its top singular vector.
+
+    The spike is ``Σ_j (b_j/√n_o) Ω_j (x_j/√n_i)ᵀ``; its squared singular values are
+    the eigenvalues of ``Ω C_in Ω C_out`` (Gram matrices C of the vectors).
+    """
+    om = data.omega
+    c_in, c_out = data.C_in, data.C_out
+    wc_in = om[:, None] * c_in * om[None, :]
+    wc_out = om[:, None] * c_out * om[None, :]
+    ev = np.linalg.eigvals(wc_in @ c_out).real
+    ev = np.sort(np.clip(ev, 0.0, None))[::-1][:top]
+    svals = np.zeros(top)
+    svals[: ev.size] = np.sqrt(ev)
+    if ev[0] <= 0:
+        return svals, float("nan")
+    if layer == 0:
+        # right singular vector u = Σ_j a_j G(s_j): a is the top eigenvector of
+        # Ω C_b Ω C_G; cos²(u, β*) = (aᵀm)²/(aᵀ C_G a), m_j = G(s_j)·β*/D
+        vals, vecs = np.linalg.eig(wc_out @ c_in)
+        a = vecs[:, np.argmax(vals.real)].real
+        m = sol.G_teacher[: k + 1]
+        return svals, float((a @ m) ** 2 / (a @ c_in @ a))
+    # left singular vector u = Σ_j a_j b_{l+1}(s_j): a is the top eigenvector
+    # of Ω C_e Ω C_b; cos²(u, b_{l+1}(t)) = (aᵀC_b[:, t])²/(aᵀC_b a · C_b(t, t))
+    vals, vecs = np.linalg.eig(wc_in @ c_out)
+    a = vecs[:, np.argmax(vals.real)].real
+    return svals, float((a @ c_out[:, k]) ** 2 / ((a @ c_out @ a) * c_out[k, k]))
 
 
 # ============================================================== the equations
@@ -359,4 +415,7 @@ def _solve(grid: TwoTimeGrid, depth: int, alpha: float, nu: float, g0: float, si
                        C_e={l: st[f"Ce{l}"] for l in range(1, depth + 1)},
                        C_b={l: st[f"Cb{l}"] for l in range(1, depth + 1)},
                        G_teacher=st["G_teacher"],
-                       iterations=result.iterations, residual=result.residual)
+                       iterations=result.iterations, residual=result.residual,
+                       R_Gbeta=st["Rgb"],
+                       R_eb={l: st[f"Reb{l}"] for l in range(1, depth + 1)},
+                       R_be={l: st[f"Rbe{l}"] for l in range(1, depth + 1)})

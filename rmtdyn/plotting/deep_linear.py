@@ -50,22 +50,26 @@ def plot_richness_sweep(theory: Mapping[float, LossCurves],
 
 def plot_hidden_spectrum(eigenvalues: Mapping[float, np.ndarray], bulk=None,
                          outliers: Mapping[float, np.ndarray] | None = None, ax=None,
-                         bins: int = 60):
+                         bins: int = 60,
+                         independent: Mapping[float, np.ndarray] | None = None):
     """Histograms of hidden-weight eigenvalues at several times, the MP bulk and outliers.
 
     ``eigenvalues`` maps a time to a 1-D array (simulation eigenvalues of
     ``Ŵ_ℓᵀŴ_ℓ``); ``bulk`` is a Spectrum drawn as a line; ``outliers`` maps a
-    time to predicted outlier positions (dashed vertical lines; NaN = none).
-    Returns the Axes.
+    time to predicted outlier positions (dashed vertical lines; NaN = none), e.g.
+    ``DeepLinearNetwork.hidden_spectrum(...)["outliers"]``; ``independent`` likewise
+    for a reference prediction drawn dotted (e.g. ``"outliers_independent"``, the
+    independent-spike formula).  Returns the Axes.
     """
     ax = _axes(ax)
     for i, (t, eig) in enumerate(sorted(eigenvalues.items())):
         ax.hist(np.asarray(eig), bins=bins, density=True, histtype="step", color=f"C{i}",
                 label=f"t = {t:g} (simulation)")
-        if outliers is not None and t in outliers:
-            for pos in np.atleast_1d(outliers[t]):
-                if np.isfinite(pos):
-                    ax.axvline(pos, color=f"C{i}", ls="--", lw=1)
+        for preds, style in ((outliers, "--"), (independent, ":")):
+            if preds is not None and t in preds:
+                for pos in np.atleast_1d(preds[t]):
+                    if np.isfinite(pos):
+                        ax.axvline(pos, color=f"C{i}", ls=style, lw=1.2)
     if bulk is not None:
         (a, b), = bulk.support()[:1]
         x = np.linspace(max(a, 1e-6), b, 400)

@@ -39,6 +39,7 @@ import numpy as np
 
 from rmtdyn import _validation as check
 from rmtdyn.learning.curves import LossCurves
+from rmtdyn.simulate.progress import progress as progress_bar
 
 #: RK4 is stable for a linear mode of rate λ when λ·dt < 2.785; the automatic
 #: step uses λ_max·dt = ``_AUTO_STEP`` (accuracy ~1e-4 per unit time).
@@ -64,7 +65,8 @@ class DeepLinearSimulation:
         ``spike_alignment[layer]`` has shape ``(n_times, n_seeds)``: the same
         squared cosines as ``alignment`` but for the top singular vector of the
         spike ``W_ℓ(t) - W_ℓ(0)`` (the quantity of
-        ``DeepLinearNetwork.hidden_spectrum(...)["spike_overlap"]``).
+        ``DeepLinearNetwork.hidden_spectrum(...)["spike_overlap"]``); NaN where the
+        spike vanishes (t = 0).
     spike_singular_values : dict
         ``spike_singular_values[layer]`` has shape ``(n_times, n_seeds, 3)``: the
         three largest singular values of ``(W_ℓ(t) - W_ℓ(0))/√N``.
@@ -74,6 +76,18 @@ class DeepLinearSimulation:
         ``β*``; for ℓ ≥ 1, the squared cosine between the top left singular
         vector of ``W_ℓ`` and the readout direction ``b_{ℓ+1}`` (``w`` for the
         last layer).
+    spike_frobenius : dict
+        ``spike_frobenius[layer]`` has shape ``(n_times, n_seeds)``: the squared
+        Frobenius norm ``‖(W_ℓ(t) - W_ℓ(0))/√N‖_F²`` (the quantity of
+        ``DeepLinearNetwork.hidden_spectrum(...)["spike_frobenius"]``).
+    vectors : dict
+        Only with ``record_vectors=True`` (else empty): ``vectors[layer]`` is a
+        dict with ``"x"`` of shape ``(n_times, n_seeds, n_in)`` (the spike's input
+        vector: ``G(t)`` for ℓ = 0, ``e_ℓ(t)`` for ℓ ≥ 1; n_in = D or N),
+        ``"b"`` of shape ``(n_times, n_seeds, N)`` (``b_{ℓ+1}(t)``) and ``"W0"``
+        of shape ``(n_seeds, N, n_in)``, the initial ``Ŵ_ℓ(0) = W_ℓ(0)/√N``, so
+        that ``Ŵ_ℓ(t) - Ŵ_ℓ(0) = (γ0²/N) ∫_0^t b xᵀ ds`` for ℓ = 0 and
+        ``(γ0²/(√ν N)) ∫_0^t b xᵀ ds`` for ℓ ≥ 1.
     params : dict
         depth, alpha, nu, richness, noise, D, N, P, dt, seeds.
     """
@@ -84,6 +98,8 @@ class DeepLinearSimulation:
     spike_singular_values: dict = field(default_factory=dict)
     spike_alignment: dict = field(default_factory=dict)
     alignment: dict = field(default_factory=dict)
+    spike_frobenius: dict = field(default_factory=dict)
+    vectors: dict = field(default_factory=dict)
     params: dict = field(default_factory=dict)
 
 
@@ -140,7 +156,8 @@ def _axpy(state, k, a):
 def simulate_deep_linear(depth: int, alpha: float, nu: float, richness: float,
                          noise: float = 0.0, D: int = 200, t=None, seeds: int = 4,
                          rng=None, dt: float | None = None,
-                         spectrum_times=None) -> DeepLinearSimulation:
+                         spectrum_times=None, record_vectors: bool = False,
+                         progress: bool = False) -> DeepLinearSimulation:
     """Simulate the deep linear network of ``conventions.md`` at finite D.
 
     Parameters
@@ -167,6 +184,12 @@ def simulate_deep_linear(depth: int, alpha: float, nu: float, richness: float,
         (outside RK4's stability region) raises ``ValueError``.
     spectrum_times : array, optional
         Times at which to record the hidden-weight spectra (default: none).
+    record_vectors : bool
+        Also keep, at ``spectrum_times``, the vectors the spikes are built from
+        and the initial weights (``DeepLinearSimulation.vectors``), e.g. to
+        evaluate resolvent quadratic forms at finite size.
+    progress : bool
+        Show a progress bar over the RK4 steps (tqdm, on standard error).
 
     Returns
     -------
@@ -182,6 +205,10 @@ def simulate_deep_linear(depth: int, alpha: float, nu: float, richness: float,
     D = check.positive_int("D", D, minimum=2)
     seeds = check.positive_int("seeds", seeds)
     gen = check.rng(rng)
+    if not isinstance(record_vectors, bool):
+        raise TypeError(f"record_vectors must be True or False, got {record_vectors!r}")
+    if not isinstance(progress, bool):
+        raise TypeError(f"progress must be True or False, got {progress!r}")
     t = np.linspace(0.0, 5.0, 26) if t is None else check.times("t", t)
     if t.ndim != 1 or np.any(np.diff(t) <= 0):
         raise ValueError("t must be a strictly increasing one-dimensional array of times")
@@ -234,15 +261,18 @@ def simulate_deep_linear(depth: int, alpha: float, nu: float, richness: float,
     def spectra(st):
         w0_, hidden_, _ = st
         bs, _ = net.backward(*st)
-        out_eig, out_al, out_sp, out_sa = {}, {}, {}, {}
+        out_eig, out_al, out_sp, out_sa, out_fr = {}, {}, {}, {}, {}
         mats = [w0_] + list(hidden_)
         for layer, wmat in enumerate(mats):
             su, ss, svt = np.linalg.svd((wmat - init[layer]) / np.sqrt(N), full_matrices=False)
             out_sp[layer] = ss[:, :3]
+            out_fr[layer] = np.sum(ss**2, axis=1)
             sref = beta_star if layer == 0 else bs[layer]
             svec = svt[:, 0, :] if layer == 0 else su[:, :, 0]
             snorm = np.linalg.norm(sref, axis=1)
-            out_sa[layer] = np.einsum("si,si->s", svec, sref) ** 2 / snorm**2
+            with np.errstate(invalid="ignore", divide="ignore"):  # NaN where b = 0 (t = 0)
+                out_sa[layer] = np.where(ss[:, 0] > 0, np.einsum("si,si->s", svec, sref) ** 2
+                                         / np.where(snorm > 0, snorm**2, np.inf), np.nan)
             u, s, vt = np.linalg.svd(wmat / np.sqrt(N), full_matrices=False)
             m = wmat.shape[2]
             eig = np.zeros((seeds, m))
@@ -258,7 +288,17 @@ def simulate_deep_linear(depth: int, alpha: float, nu: float, richness: float,
             with np.errstate(invalid="ignore", divide="ignore"):
                 cos2 = np.einsum("si,si->s", vec, ref) ** 2 / np.where(nref > 0, nref**2, np.inf)
             out_al[layer] = cos2
-        return out_eig, out_al, out_sp, out_sa
+        return out_eig, out_al, out_sp, out_sa, out_fr
+
+    def spike_vectors(st):
+        """Input vectors x_ℓ (G, e_1, ..., e_{L-1}) and output vectors b_{ℓ+1} of the spikes."""
+        w0_, hidden_, _ = st
+        bs, beta = net.backward(*st)
+        grad = sqrt_d_c - np.einsum("sij,sj->si", sigma_hat, beta)
+        xs = [grad, np.einsum("sij,sj->si", w0_, grad) / net.sqrt_d]
+        for wl in hidden_[:-1]:
+            xs.append(np.einsum("sij,sj->si", wl, xs[-1]) / net.sqrt_n)
+        return xs[:depth], bs
 
     events = np.union1d(t, spectrum_times)
     train = np.zeros((t.size, seeds))
@@ -268,21 +308,34 @@ def simulate_deep_linear(depth: int, alpha: float, nu: float, richness: float,
     align = {layer: np.zeros((spectrum_times.size, seeds)) for layer in range(depth)}
     spikes = {layer: np.zeros((spectrum_times.size, seeds, 3)) for layer in range(depth)}
     spike_al = {layer: np.zeros((spectrum_times.size, seeds)) for layer in range(depth)}
-    now = 0.0
+    spike_fr = {layer: np.zeros((spectrum_times.size, seeds)) for layer in range(depth)}
+    vectors = {}
+    if record_vectors:
+        for layer in range(depth):
+            n_in = D if layer == 0 else N
+            vectors[layer] = {"x": np.zeros((spectrum_times.size, seeds, n_in)),
+                              "b": np.zeros((spectrum_times.size, seeds, N)),
+                              "W0": init[layer] / np.sqrt(N)}
+    # the RK4 schedule: for each event time, the number of equal steps that reach it
+    schedule, now = [], 0.0
     for target in events:
         n_steps = int(np.ceil((target - now) / dt - 1e-12))
-        if n_steps > 0:
-            h = (target - now) / n_steps
-            for _ in range(n_steps):
-                k1 = net.field(state, sigma_hat, sqrt_d_c)
-                k2 = net.field(_axpy(state, k1, h / 2), sigma_hat, sqrt_d_c)
-                k3 = net.field(_axpy(state, k2, h / 2), sigma_hat, sqrt_d_c)
-                k4 = net.field(_axpy(state, k3, h), sigma_hat, sqrt_d_c)
-                state = _axpy(state, k1, h / 6)
-                state = _axpy(state, k2, h / 3)
-                state = _axpy(state, k3, h / 3)
-                state = _axpy(state, k4, h / 6)
-            now = float(target)
+        schedule.append((float(target), n_steps, (target - now) / max(n_steps, 1)))
+        now = float(target)
+    bar = progress_bar(range(sum(n for _, n, _ in schedule)), enabled=progress,
+                       desc="deep linear RK4 steps")
+    steps = iter(bar)
+    for target, n_steps, h in schedule:
+        for _ in range(n_steps):
+            next(steps)
+            k1 = net.field(state, sigma_hat, sqrt_d_c)
+            k2 = net.field(_axpy(state, k1, h / 2), sigma_hat, sqrt_d_c)
+            k3 = net.field(_axpy(state, k2, h / 2), sigma_hat, sqrt_d_c)
+            k4 = net.field(_axpy(state, k3, h), sigma_hat, sqrt_d_c)
+            state = _axpy(state, k1, h / 6)
+            state = _axpy(state, k2, h / 3)
+            state = _axpy(state, k3, h / 3)
+            state = _axpy(state, k4, h / 6)
         if not all(np.all(np.isfinite(a)) for a in (state[0], state[2])):
             raise FloatingPointError("the simulation diverged; reduce dt")
         hit = np.flatnonzero(t == target)
@@ -290,12 +343,20 @@ def simulate_deep_linear(depth: int, alpha: float, nu: float, richness: float,
             train[hit[0]], test[hit[0]] = observe(state)
         hit = np.flatnonzero(spectrum_times == target)
         if hit.size:
-            e, a, sp, sa = spectra(state)
+            e, a, sp, sa, fr = spectra(state)
             for layer in range(depth):
                 spike_al[layer][hit[0]] = sa[layer]
                 spikes[layer][hit[0]] = sp[layer]
+                spike_fr[layer][hit[0]] = fr[layer]
                 eigs[layer][hit[0]] = e[layer]
                 align[layer][hit[0]] = a[layer]
+            if record_vectors:
+                xs, bs = spike_vectors(state)
+                for layer in range(depth):
+                    vectors[layer]["x"][hit[0]] = xs[layer]
+                    vectors[layer]["b"][hit[0]] = bs[layer]
+    if hasattr(bar, "close"):
+        bar.close()
 
     def mean_err(a):
         err = a.std(axis=1, ddof=1) / np.sqrt(seeds) if seeds > 1 else np.zeros(a.shape[0])
@@ -310,5 +371,5 @@ def simulate_deep_linear(depth: int, alpha: float, nu: float, richness: float,
                         params=params, label=f"simulation D={D}")
     return DeepLinearSimulation(curves=curves, spectrum_times=spectrum_times,
                                 eigenvalues=eigs, spike_singular_values=spikes,
-                                spike_alignment=spike_al,
-                                alignment=align, params=params)
+                                spike_alignment=spike_al, alignment=align,
+                                spike_frobenius=spike_fr, vectors=vectors, params=params)
