@@ -72,8 +72,9 @@ class AffineSpectrum(Spectrum):
     def r_transform(self):
         import sympy as sp
 
+        from rmtdyn.symbolic.polynomials import exact_rational
         from rmtdyn.symbolic.symbols import W
 
-        c = sp.nsimplify(self.scale, rational=True)
-        d = sp.nsimplify(self.shift, rational=True)
+        c = exact_rational(self.scale)
+        d = exact_rational(self.shift)
         return sp.simplify(c * self.base.r_transform().subs(W, c * W) + d)

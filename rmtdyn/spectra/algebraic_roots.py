@@ -1,42 +1,96 @@
 """Fast Stieltjes transform of an ALGEBRAIC law: batched polynomial roots + a branch rule.
 
 If ``g(z)`` solves ``P(g, z) = sum_k c_k(z) g^k = 0`` (``c_k`` polynomials in ``z``, from
-``spec.equation()``), then for many ``z`` at once all roots in ``g`` are the eigenvalues of
-a stack of companion matrices (``rmtdyn.solvers.polynomial_roots``). The physical root is
-selected by rules that are correct by construction (convention: ``g(z) = ∫ rho(x)/(z - x) dx``,
-so ``Im g < 0`` for ``Im z > 0`` and ``g ~ 1/z`` at infinity):
+``spec.equation()``), then for many ``z`` at once all roots in ``g`` come from closed forms
+(degree <= 4: the quadratic formula, Cardano, Ferrari; ``rmtdyn.solvers.polyroots``) or from
+a stack of balanced companion matrices (degree >= 5, and wherever a closed form is
+inaccurate). The physical root is selected by rules that are correct by construction
+(convention: ``g(z) = ∫ rho(x)/(z - x) dx``, so ``Im g < 0`` for ``Im z > 0`` and
+``g ~ 1/z`` at infinity).
 
-1. ``Im z >= delta`` (``delta = 1e-6 * scale``): ``g(z) = ∫ rho(x) dx/(z - x)`` is an
-   average of the points ``1/(z - x)``, ``x`` in the hull ``[lo, hi]`` of the law (support and
-   atoms), which lie on an arc of the circle ``|w + i/(2y)| = 1/(2y)`` (``y = Im z``). So the
-   physical root lies in the convex hull of that arc: the circular segment cut off by the
-   chord from ``1/(z - lo)`` to ``1/(z - hi)`` (a subset of ``Im g < 0``). We accept a point
-   only if EXACTLY ONE root lies in the segment by more than ``tol = 1e-11 |g| + 10 e`` (``e``
-   = size of the next Newton step, an estimate of the root's error) and NO
-   root lies within ``tol`` of its boundary (so rounding cannot change the count); that
-   root is the physical one. For ``|z| > 10 scale`` we also require ``|z g - 1| < 1/2``.
-   With atoms ``(x_j, m_j)`` the test is applied to the continuous part
+**Working variable.** With an atom ``(x0, m0)`` (the heaviest one) the roots are those of
+``U(u, s)``, the exact equation of the continuous part ``u = g - m0/(z - x0)``
+(``rmtdyn.symbolic.puiseux.regular_part``; next to a heavy atom ``g`` and a spurious root
+both approach ``m0/(z - x0)`` and the roots of ``P`` cannot resolve ``u``).
+
+1. ``Im z >= delta``: ``g(z) = ∫ rho(x) dx/(z - x)`` is an average of the points
+   ``1/(z - x)``, ``x`` in the hull ``[lo, hi]`` of the law (support and atoms), which lie
+   on an arc of the circle ``|w + i/(2y)| = 1/(2y)`` (``y = Im z``). So the physical root
+   lies in the convex hull of that arc: the circular segment cut off by the chord from
+   ``1/(z - lo)`` to ``1/(z - hi)`` (the arc runs clockwise, so it lies to the left of the
+   directed chord). With ``tol = 1e-11 |g| + 10 e`` (``e`` = size of the next Newton step,
+   an estimate of the root's error) we accept a point only if EXACTLY ONE root is not
+   outside the segment by more than ``tol``: the physical root lies in the closed segment,
+   so it is that root. (A root on the boundary is the rule when the continuous part is
+   concentrated far from ``z``.) For ``|z| > 10 scale`` we also require
+   ``|z g - 1| < 1/2``. The test is applied to the continuous part normalised to mass one,
    ``(g - sum_j m_j/(z - x_j)) / (1 - sum_j m_j)``, an average over the same arc.
-2. ``0 <= Im z < delta`` (including the real axis, ``z = x + i0``): ``g`` is continuous up to
-   the axis (Hölder-1/2 at square-root edges). We compute the reference ``g_ref`` at
-   ``Re z + i delta`` by rule 1 and take the root nearest to it, accepting only if it is
-   clearly separated, ``|g - g_ref| < |g' - g_ref| / 4`` for every other root ``g'`` (the
-   continuity error is ``O(delta |g'|)``, ``O(sqrt(delta))`` near square-root edges, where the
-   merging roots make the separation test fail), and ``Im g <= 1e-10 |g|``.
-3. Every chosen root is Newton-polished on ``P``; it must reach the relative residual
-   ``|P| / sum_k |c_k| |g|^k <= 1e-12``.
+2. ``0 <= Im z < delta`` (including the real axis, ``z = x + i0``): ``g`` is continuous up
+   to the axis (Hölder-1/2 at square-root edges). We compute the reference ``g_ref`` at
+   ``Re z + i delta`` by rule 1 (if rule 1 does not decide there, at ``delta 10^k``,
+   ``k <= 4``, and come down the rungs ``delta 10^j`` one by one) and take the root nearest
+   to it, accepting each step only if it is clearly separated,
+   ``|g - g_ref| < |g' - g_ref| / 4`` for every other root ``g'`` (the continuity error is
+   ``O(delta |g'|)``, ``O(sqrt(delta))`` near square-root edges, where the merging roots
+   make the separation test fail), and ``Im g <= 1e-10 |g|``. The height is
+   ``delta = 1e-6 min(scale, smallest spacing of the candidate edges)``
+   (``near_axis_height``): all edges are real zeros of the discriminant, so a second bulk
+   or a gap far below the scale (at 1e-8 of it, say) is never within ``delta``.
+3. Every chosen root takes one Newton step on ``P`` (kept only if it lowers ``|P|``); it
+   must reach the relative residual ``|P| / sum_k |c_k| |g|^k <= 1e-12``.
+4. Near an atom, or the lower end of the hull (a hard edge or an atom at 0 for laws on
+   ``[0, inf)``), where ``g`` blows up, the physical branch's certified Newton-Puiseux
+   expansion is used instead (``rmtdyn.spectra.local_expansion``).
+5. Points still undecided (exactly on square-root edges, where two roots merge; structure
+   far below ``1e-6`` of the scale): rules 1-3 in mpmath at 50, then 100 digits on the
+   exact working polynomial (about 10 ms a point; ``_high_precision_rule``). All of them
+   when there are at most ``HIGH_PRECISION_MAX`` in a call, else those within
+   ``1e-3 scale`` of an atom or hull end; the rest are left to the caller's general
+   (subordination / continuation) solver.
+6. On an atom, ``z = x0 + i0``, the pole gives ``g = -i inf`` (as for every rmtdyn law).
 
-Points where a rule is ambiguous, the leading coefficient vanishes, or the polish fails are
-reported as not accepted; the caller evaluates them with its general (subordination) solver.
+Rules 4 and 5 and the working variable need exact (rational) coefficients; laws whose
+equation has floating-point coefficients use rules 1-3 only.
+
+Speed. The work is elementwise, so it is done on blocks of ``BLOCK`` points: their
+temporaries stay in the CPU cache and below the allocator's 128 kB mmap threshold (about 2x
+faster than whole arrays here). Each point is computed independently, so the result does not
+depend on the block size. Coefficients are evaluated from the non-zero monomials of ``P``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from rmtdyn.solvers.polyroots import polynomial_roots
+from rmtdyn.solvers.polyroots import closed_form_roots, polynomial_roots
 
-__all__ = ["AlgebraicRoots"]
+__all__ = ["AlgebraicRoots", "BLOCK"]
+
+#: digits of the high-precision rule 5, and its zone: |z - x0| < zone * scale
+HIGH_PRECISION_DPS = 50
+HIGH_PRECISION_ZONE = 1e-3
+#: up to this many undecided points per call go to rule 5 wherever they are
+HIGH_PRECISION_MAX = 64
+
+#: rule 2 looks for its reference up to the height delta 10^RULE2_RUNGS
+RULE2_RUNGS = 7
+
+#: points per block (6144 complex numbers = 96 kB per array)
+BLOCK = 6144
+
+
+def _table(poly) -> np.ndarray:
+    """``table[k, j]``: coefficient of ``x^k y^j`` of a bivariate Poly, normalised to max 1."""
+    dx, dy = poly.degree(poly.gens[0]), poly.degree(poly.gens[1])
+    table = np.zeros((dx + 1, dy + 1))
+    for (k, j), c in poly.terms():
+        table[k, j] = float(c)
+    # normalise to avoid overflow for extreme ratios (roots do not change)
+    return table / np.max(np.abs(table))
+
+
+def _monomials(table: np.ndarray) -> list[list[tuple[int, float]]]:
+    return [[(j, t) for j, t in enumerate(row) if t != 0.0] for row in table]
 
 
 class AlgebraicRoots:
@@ -59,15 +113,9 @@ class AlgebraicRoots:
         from rmtdyn.symbolic.symbols import G, Z
 
         p = poly.as_poly(G, Z)
-        dg, dz = p.degree(G), p.degree(Z)
-        table = np.zeros((dg + 1, dz + 1))
-        for (k, j), c in p.terms():
-            table[k, j] = float(c)
-        # normalise to avoid overflow for extreme ratios (roots do not change)
-        table /= np.max(np.abs(table))
-        #: coefficient of g^k as a polynomial in z: table[k, j] z^j
-        self.table = table
-        self.degree = dg
+        #: coefficient of g^k as a polynomial in z: table[k, j] z^j (normalised)
+        self.table = _table(p)
+        self._p_terms = _monomials(self.table)
         self.lo, self.hi = float(hull[0]), float(hull[1])
         self.atom_loc = np.array([float(x) for x, _ in atoms])
         self.atom_mass = np.array([float(m) for _, m in atoms])
@@ -75,158 +123,589 @@ class AlgebraicRoots:
             self.atom_loc, self.atom_mass = np.zeros(0), np.zeros(0)
         self.scale = max(abs(self.lo), abs(self.hi), self.hi - self.lo, 1e-300)
         self.delta = 1e-6 * self.scale
+        self._delta = None  # rule 2's height, from the candidate edges (near_axis_height)
+        # local expansions (rule 4) and the atom variable need exact coefficients
+        self._poly = p if p.domain.is_ZZ or p.domain.is_QQ else None
+        sites = {float(x) for x in self.atom_loc} | {self.lo}
+        self._sites = sorted(sites) if self._poly is not None else []
+        self._local: dict = {}
+        # Working variable. With an atom (x0, m0) the roots are solved for the continuous
+        # part u = g - m0/(z - x0), from U(u, s) = s^d P(m0/s + u, x0 + s) / s^r (s = z - x0,
+        # exact; rmtdyn.symbolic.puiseux.regular_part): next to a heavy atom g and a spurious
+        # root both approach m0/(z - x0) and the roots of P cannot resolve u.
+        self._shift, self._pole = 0.0, 0.0
+        work = self.table
+        #: the working polynomial in exact arithmetic (for the high-precision rule 5)
+        self._work_exact = self._poly
+        if self._poly is not None and self.atom_mass.size:
+            work = self._atom_variable(int(np.argmax(self.atom_mass)))
+        self.degree = work.shape[0] - 1
+        #: non-zero monomials ``(j, t)`` of the working c_k(s) = sum t s^j, and of c_k'(s)
+        self._terms = _monomials(work)
+        self._dterms = [[(j - 1, j * t) for j, t in terms if j > 0] for terms in self._terms]
+        other = np.ones(self.atom_loc.size, dtype=bool)
+        if self._pole:
+            other[int(np.argmax(self.atom_mass))] = False
+        self._other_loc, self._other_mass = self.atom_loc[other], self.atom_mass[other]
 
+    def _atom_variable(self, i: int) -> np.ndarray:
+        """Table of ``U(u, s)`` for the atom ``i`` (sets the shift and pole), or ``P``'s."""
+        from rmtdyn.symbolic.puiseux import atom_residue, regular_part
+
+        x0, mass = float(self.atom_loc[i]), float(self.atom_mass[i])
+        try:
+            m = atom_residue(self._poly, x0, mass)
+        except (ValueError, NotImplementedError):
+            return self.table
+        if m is None:
+            return self.table
+        u_poly = regular_part(self._poly, x0, m)
+        self._shift, self._pole = x0, float(m)
+        self._work_exact = u_poly
+        return _table(u_poly)
+
+    # ---------------------------------------------------------------- polynomials
     def coefficients(self, z: np.ndarray) -> np.ndarray:
-        """``c[n, k] = c_k(z_n)`` (Horner in ``z``)."""
-        out = np.zeros(z.shape + (self.degree + 1,), dtype=complex)
-        for j in range(self.table.shape[1] - 1, -1, -1):
-            out = out * z[:, None] + self.table[:, j]
+        """``c[n, k] = c_k(z_n)`` of ``P(g, z)`` (normalised), shape ``(len(z), deg_g + 1)``."""
+        z = np.asarray(z, dtype=complex)
+        return np.stack(self._coefficient_list(z, self._p_terms), axis=-1)
+
+    def _coefficient_list(self, z, terms) -> list[np.ndarray]:
+        """``[c_0(z), ..., c_d(z)]`` from the non-zero monomials ``terms[k]``."""
+        top = max((j for row in terms for j, _ in row), default=0)
+        powers = [np.ones(z.shape, dtype=complex), z]
+        for _ in range(2, top + 1):
+            powers.append(powers[-1] * z)
+        out = []
+        for row in terms:
+            ck = np.zeros(z.shape, dtype=complex)
+            for j, t in row:
+                if j == 0:
+                    ck += t
+                else:
+                    ck += t * powers[j]
+            out.append(ck)
         return out
 
-    def _eval(self, c: np.ndarray, g: np.ndarray):
-        """``(P, dP/dg)`` at ``g`` of shape ``(n, m)`` (Horner)."""
-        p = np.zeros(g.shape, dtype=complex)
-        dp = np.zeros(g.shape, dtype=complex)
-        for k in range(self.degree, -1, -1):
-            dp = dp * g + p
-            p = p * g + c[:, k:k + 1]
+    def _eval(self, c: list[np.ndarray], g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(P, dP/dg)`` at ``g`` (Horner, in place)."""
+        d = self.degree
+        if d == 0:
+            return c[0].copy(), np.zeros(g.shape, dtype=complex)
+        dp = c[d].copy()
+        p = c[d] * g
+        p += c[d - 1]
+        for k in range(d - 2, -1, -1):
+            dp *= g
+            dp += p
+            p *= g
+            p += c[k]
         return p, dp
 
-    def _polish(self, c, g, steps: int):
-        """Newton on P for every column of ``g`` (shape (n, m)).
+    def _roots(self, c: list[np.ndarray]):
+        """All roots (a list of ``degree`` arrays), ``P`` and ``P'`` at them, their error
+        estimates and the finiteness test.
 
-        Returns the roots, the relative residual ``|P| / sum_k |c_k| |g|^k`` and the size of
-        the next Newton step (error estimate of the root).
+        Closed forms first (degree <= 4). They lose the small roots when the roots span many
+        orders of magnitude (a nearly vanishing leading coefficient, extreme ratios); points
+        where a root's error estimate exceeds ``1e-8`` of its size are redone with balanced
+        companion eigenvalues (LAPACK ``geev``), as are all points of degree >= 5. Where the
+        leading coefficient (nearly) vanishes (e.g. at ``z = 0``, where the degree drops)
+        the companion matrix of the reversed polynomial gives ``h = 1/g`` (``h = 0``: a root
+        at infinity, outside every region of rule 1).
         """
-        p, dp = self._eval(c, g)
-        for _ in range(steps):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                trial = g - p / dp
-            pt, dpt = self._eval(c, trial)
-            # a step is kept only if it lowers |P| (no jumps between nearby roots)
-            better = np.isfinite(trial) & (np.abs(pt) < np.abs(p))
-            g = np.where(better, trial, g)
-            p, dp = np.where(better, pt, p), np.where(better, dpt, dp)
-        size = np.zeros(g.shape)
-        ag = np.abs(g)
-        for k in range(self.degree, -1, -1):
-            size = size * ag + np.abs(c[:, k:k + 1])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            res = np.abs(p) / size
-            err = np.abs(p / dp)
-        return g, res, np.where(np.isfinite(err), err, np.inf)
+        lead = np.abs(c[-1])
+        ok = np.ones(lead.shape, dtype=bool)
+        biggest = np.zeros(lead.shape)
+        for ck in c:
+            ok &= np.isfinite(ck)
+            np.maximum(biggest, np.abs(ck), out=biggest)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if self.degree <= 4:
+                roots = closed_form_roots(c)
+                redo = np.zeros(lead.shape, dtype=bool)
+            else:
+                roots = [np.full(lead.shape, np.nan + 0j) for _ in range(self.degree)]
+                redo = ok.copy()
+            ps, dps, errs = self._evaluate_roots(c, roots)
+            for r, e in zip(roots, errs, strict=True):
+                redo |= ~(e <= 1e-8 * np.abs(r))
+            redo &= ok
+            small = redo & ~(lead > 1e-13 * biggest)
+            reverse = small & (np.abs(c[0]) > 1e-13 * biggest)
+            ok &= ~(small & ~reverse)  # both ends vanish: not decided here
+            redo &= ~small
+            for mask, flip in ((redo, False), (reverse, True)):
+                if not mask.any():
+                    continue
+                sub = [ck[mask] for ck in c]
+                r = polynomial_roots(np.stack(sub[::-1] if flip else sub, axis=-1))
+                if flip:
+                    r = np.where(r == 0, np.inf + 0j, 1.0 / np.where(r == 0, 1.0, r))
+                new = [np.ascontiguousarray(r[:, i]) for i in range(self.degree)]
+                for i, values in enumerate(zip(new, *self._evaluate_roots(sub, new),
+                                               strict=True)):
+                    for target, value in zip((roots, ps, dps, errs), values, strict=True):
+                        target[i][mask] = value
+        return roots, ps, dps, errs, ok
 
-    def _roots(self, z):
-        c = self.coefficients(z)
-        lead = np.abs(c[:, -1])
-        ok = lead > 1e-13 * np.max(np.abs(c), axis=1)
-        roots = np.full((z.size, self.degree), np.nan + 0j)
-        err = np.full((z.size, self.degree), np.inf)
-        if ok.any():
-            r0 = _cubic_roots(c[ok]) if self.degree == 3 else polynomial_roots(c[ok])
-            roots[ok], _, err[ok] = self._polish(c[ok], r0, steps=1)
-        return c, roots, ok, err
+    def _evaluate_roots(self, c, roots):
+        """``P`` and ``P'`` at each root and ``|P/P'|``, the size of the next Newton step
+        (the root's error estimate; ``inf`` where undefined)."""
+        ps, dps, errs = [], [], []
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            for r in roots:
+                p, dp = self._eval(c, r)
+                e = np.abs(p) / np.abs(dp)
+                e[~np.isfinite(e)] = np.inf
+                ps.append(p)
+                dps.append(dp)
+                errs.append(e)
+        return ps, dps, errs
 
-    def _upper_rule(self, z):
-        """Rule 1 for ``Im z > 0``: (g, accepted)."""
-        c, roots, ok, err = self._roots(z)
-        y = z.imag[:, None]
-        w = roots
+    # ---------------------------------------------------------------- the rules
+    def _upper_rule(self, z, c):
+        """Rule 1 for ``Im z > 0``: (g, P(g), P'(g), accepted)."""
+        roots, ps, dps, errs, ok = self._roots(c)
+        y = z.imag
         if self.atom_mass.size:
-            poles = (self.atom_mass / (z[:, None] - self.atom_loc)).sum(axis=1)
-            scale = 1.0 / (1.0 - self.atom_mass.sum())
-            w = (roots - poles[:, None]) * scale
-            err = err * scale
-        tol = 1e-11 * np.abs(w) + 10.0 * err
-        # signed distance outside the disk |w + i/(2y)| <= 1/(2y), to first order near its
-        # boundary: y |w|^2 + Im w (negative inside; no cancellation of large radii)
-        d_disk = y * np.abs(w) ** 2 + w.imag
+            # roots are of the working variable (g, or u = g - m0/(z - x0)): subtract the
+            # remaining atoms' poles; w is the continuous part normalised to mass one
+            poles = np.zeros(z.shape, dtype=complex)
+            for loc, mass in zip(self._other_loc, self._other_mass, strict=True):
+                poles += mass / (z - loc)
+            atom_scale = 1.0 / (1.0 - self.atom_mass.sum())
         a = 1.0 / (z - self.lo)
         b = 1.0 / (z - self.hi)
-        m = 1.0 / (z - 0.5 * (self.lo + self.hi))
         ab = b - a
-        side = np.sign(np.imag(np.conj(ab) * (m - a)))
+        # x -> 1/(z - x) runs clockwise round the circle, so the arc from a (x = lo) to
+        # b (x = hi) lies to the left of the directed chord a -> b: Im(conj(b - a)(w - a)) > 0
+        nab = np.abs(ab)
+        degenerate = ~(nab > 0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            d_chord = np.where(np.abs(ab)[:, None] > 0,
-                               side[:, None] * np.imag(np.conj(ab)[:, None] * (w - a[:, None]))
-                               / np.abs(ab)[:, None], np.inf)
-        inside = (d_disk < -tol) & (d_chord > tol)
-        outside = (d_disk > tol) | (d_chord < -tol)
-        band = ~inside & ~outside
-        ok &= (inside.sum(axis=1) == 1) & ~band.any(axis=1)
-        idx = np.argmax(inside, axis=1)
-        g = np.take_along_axis(roots, idx[:, None], axis=1)[:, 0]
+            kr = ab.real / nab
+            ki = ab.imag / nab
+        count = np.zeros(z.shape, dtype=np.int8)
+        g = np.zeros(z.shape, dtype=complex)
+        gp = np.zeros(z.shape, dtype=complex)
+        gdp = np.zeros(z.shape, dtype=complex)
+        with np.errstate(invalid="ignore", over="ignore"):
+            for r, p, dp, e in zip(roots, ps, dps, errs, strict=True):
+                if self.atom_mass.size:
+                    w = (r - poles) * atom_scale
+                    e = e * atom_scale
+                else:
+                    w = r
+                wr, wi = w.real, w.imag
+                tol = 1e-11 * np.abs(w) + 10.0 * e
+                # signed distance outside the disk |w + i/(2y)| <= 1/(2y), to first order
+                # near its boundary: y |w|^2 + Im w (negative inside; no cancellation)
+                d_disk = y * (wr * wr + wi * wi) + wi
+                # signed distance to the chord, positive on the side of the arc
+                # (measured from the chord's end nearer to w: no cancellation when z is close
+                # to an end of the hull and that end of the chord is huge)
+                near_b = np.abs(w - b) < np.abs(w - a)
+                end = np.where(near_b, b, a)
+                d_chord = kr * (wi - end.imag) - ki * (wr - end.real)
+                if degenerate.any():
+                    d_chord[degenerate] = np.inf
+                # not outside by more than tol (rounding cannot move it out)
+                inside = ~((d_disk > tol) | (d_chord < -tol))
+                count += inside
+                g += r * inside
+                gp += p * inside
+                gdp += dp * inside
+        ok &= count == 1
         far = np.abs(z) > 10.0 * self.scale
-        with np.errstate(invalid="ignore"):
-            ok &= ~far | (np.abs(z * g - 1.0) < 0.5)
-        return c, g, ok
+        if far.any():
+            with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+                full = g + self._pole / (z - self._shift) if self._pole else g
+                ok &= ~far | (np.abs(z * full - 1.0) < 0.5)
+        return g, gp, gdp, ok
 
+    def _near_axis_rule(self, z, c):
+        """Rule 2 for ``0 <= Im z < delta``: (g, P(g), P'(g), accepted)."""
+        delta = self.near_axis_height
+        x = z.real
+        # the reference: rule 1 at the lowest height delta 10^k (k <= RULE2_RUNGS) that decides
+        ref = np.zeros(z.shape, dtype=complex)
+        level = np.full(z.shape, -1)
+        for k in range(RULE2_RUNGS + 1):
+            todo = np.flatnonzero(level < 0)
+            if not todo.size:
+                break
+            zk = x[todo] + 1j * delta * 10.0**k
+            gk, _, _, okk = self._upper_rule(zk, self._coefficient_list(zk - self._shift,
+                                                                         self._terms))
+            ref[todo[okk]] = gk[okk]
+            level[todo[okk]] = k
+        ok = level >= 0
+        # down the rungs delta 10^k -> delta 10^(k-1) -> ... -> delta, then to z itself: each
+        # step takes the nearest root and needs it 4x nearer than any other
+        for k in range(int(level.max(initial=0)), 0, -1):
+            idx = np.flatnonzero(ok & (level >= k))
+            if not idx.size:
+                continue
+            zk = x[idx] + 1j * delta * 10.0 ** (k - 1)
+            roots, _, _, _, okr = self._roots(self._coefficient_list(zk - self._shift,
+                                                                     self._terms))
+            new, sep_ok = self._nearest(ref[idx], roots)
+            ref[idx] = new
+            ok[idx] &= okr & sep_ok
+        roots, _, _, _, okr = self._roots(c)
+        g, sep_ok = self._nearest(ref, roots)
+        ok &= okr & sep_ok
+        with np.errstate(invalid="ignore"):
+            # Herglotz: on/near the axis the physical root cannot be in the upper half plane
+            ok &= g.imag <= 1e-10 * np.abs(g)
+        g[~ok] = 0.0
+        p, dp = self._eval(c, g)
+        return g, p, dp, ok
+
+    @staticmethod
+    def _nearest(ref, roots):
+        """The root nearest ``ref``; accepted if 4x nearer than the next (rule 2)."""
+        best = np.full(ref.shape, np.inf)
+        second = np.full(ref.shape, np.inf)
+        g = np.zeros(ref.shape, dtype=complex)
+        with np.errstate(invalid="ignore"):
+            for r in roots:
+                dist = np.abs(r - ref)
+                dist[~np.isfinite(dist)] = np.inf
+                closer = dist < best
+                second = np.where(closer, best, np.minimum(second, dist))
+                best = np.where(closer, dist, best)
+                g = np.where(closer, r, g)
+        return g, best < 0.25 * second
+
+    @property
+    def near_axis_height(self) -> float:
+        """``delta`` of rule 2: ``1e-6 min(scale, the smallest spacing of the candidate
+        edges)`` (the real zeros of the discriminant, ``rmtdyn.symbolic.support``; every
+        edge of the support, a gap, an atom or a second bulk is among them), so that no
+        edge lies within ``delta`` of a point unless it is an edge itself."""
+        if self._delta is None:
+            spacing = self.scale
+            if self._poly is not None:
+                from rmtdyn.symbolic.support import support_edges_from_equation
+
+                try:
+                    edges = np.asarray(support_edges_from_equation(self._poly))
+                except (ValueError, NotImplementedError):
+                    edges = np.zeros(0)
+                gaps = np.diff(edges)
+                gaps = gaps[gaps > 0]
+                if gaps.size:
+                    spacing = min(spacing, float(gaps.min()))
+            self._delta = 1e-6 * spacing
+        return self._delta
+
+    # ---------------------------------------------------------------- public
     def stieltjes(self, z: np.ndarray):
         """``(g, dg/dz, accepted)`` for a 1-D array ``z`` with ``Im z >= 0``."""
-        z = np.asarray(z, dtype=complex)
+        z = np.ascontiguousarray(z, dtype=complex).ravel()
+        g = np.empty(z.shape, dtype=complex)
+        dg = np.empty(z.shape, dtype=complex)
+        acc = np.empty(z.shape, dtype=bool)
+        for start in range(0, z.size, BLOCK):
+            sl = slice(start, start + BLOCK)
+            g[sl], dg[sl], acc[sl] = self._stieltjes_block(z[sl])
+        for x0 in self._sites:
+            near = np.abs(z - x0) < 0.1 * self.scale
+            if near.any():
+                branch = self.local_branch(x0)
+                if branch is not None:
+                    inside = np.flatnonzero(near)[np.abs(z[near] - x0) < branch.radius]
+                    if inside.size:
+                        g[inside], dg[inside] = branch.evaluate(z[inside])
+                        acc[inside] = True
+        # rule 5: undecided points in mpmath
+        if self._work_exact is not None and not acc.all():
+            near = ~acc
+            if near.sum() > HIGH_PRECISION_MAX and self._sites:
+                gap = np.min(np.abs(z[:, None] - np.array(self._sites)[None, :]), axis=1)
+                near &= gap < HIGH_PRECISION_ZONE * self.scale
+            if near.any():
+                idx = np.flatnonzero(near)
+                g[idx], dg[idx], acc[idx] = self._high_precision_rule(z[idx])
+        # on an atom (z = x0 + i0) g is its pole: the limit from above is -i inf
+        for x0 in self.atom_loc:
+            at = z == x0
+            if at.any():
+                g[at], dg[at], acc[at] = complex(0.0, -np.inf), complex(-np.inf, 0.0), True
+        return g, dg, acc
+
+    def local_branch(self, x0: float):
+        """Rule 4: the certified local expansion at the atom or hull end ``x0`` (or ``None``;
+        ``rmtdyn.spectra.local_expansion``). Near ``x0`` it replaces rules 1-3."""
+        if self._poly is None:
+            return None
+        if x0 not in self._local:
+            from rmtdyn.spectra.local_expansion import physical_local_branch
+
+            mass = float(sum(m for x, m in zip(self.atom_loc, self.atom_mass, strict=True)
+                             if x == x0))
+
+            def reference(zt):
+                zt = np.asarray(zt, dtype=complex)
+                g, _, acc = self._stieltjes_block(zt, True)
+                if not acc.all():
+                    g[~acc], _, acc[~acc] = self._high_precision_rule(zt[~acc])
+                return g, acc
+
+            self._local[x0] = physical_local_branch(self._poly, x0, mass, self.scale,
+                                                    reference, max_radius=0.1 * self.scale)
+        return self._local[x0]
+
+    def _high_precision_rule(self, z: np.ndarray):
+        """Rule 5 at ``HIGH_PRECISION_DPS`` digits, then at twice that for what is left."""
+        g, dg, acc = self._high_precision_rule_at(z, HIGH_PRECISION_DPS)
+        if not acc.all():
+            left = ~acc
+            g[left], dg[left], acc[left] = self._high_precision_rule_at(
+                z[left], 2 * HIGH_PRECISION_DPS)
+        return g, dg, acc
+
+    def _high_precision_rule_at(self, z: np.ndarray, dps: int):
+        """Rules 1-3 at ``dps`` digits (mpmath), point by point: ``(g, g', acc)``.
+
+        The working polynomial's coefficients are exact rationals, its roots come from
+        ``_mp_roots``; rule 1 for ``Im z > 0``, and where it does not decide, rule 2 with the
+        reference at height ``delta = 10^(15 - dps) scale`` or, next to an atom or hard edge
+        at distance ``d``, ``delta d/scale``; each root with the tolerance
+        ``10^(10 - dps) |w| + 10 |P/P'|``. Used where double precision cannot resolve the
+        law (square-root edges, structure far below ``1e-6`` of its scale).
+        """
+        import mpmath
+
         g = np.full(z.shape, np.nan + 0j)
-        acc = np.zeros(z.shape, dtype=bool)
-        c = np.zeros(z.shape + (self.degree + 1,), dtype=complex)
-        high = z.imag >= self.delta
-        if high.any():
-            c[high], g[high], acc[high] = self._upper_rule(z[high])
-        low = ~high
-        if low.any():
-            zl = z[low]
-            _, gref, okref = self._upper_rule(zl.real + 1j * self.delta)
-            cl, roots, ok, _ = self._roots(zl)
-            dist = np.abs(roots - gref[:, None])
-            dist = np.where(np.isfinite(dist), dist, np.inf)
-            order = np.argsort(dist, axis=1)
-            d1 = np.take_along_axis(dist, order[:, :1], axis=1)[:, 0]
-            d2 = (np.take_along_axis(dist, order[:, 1:2], axis=1)[:, 0]
-                  if self.degree > 1 else np.full(d1.shape, np.inf))
-            gl = np.take_along_axis(roots, order[:, :1], axis=1)[:, 0]
-            ok &= okref & (d1 < 0.25 * d2)
-            # Herglotz: on/near the axis the physical root cannot be in the upper half plane
-            ok &= gl.imag <= 1e-10 * np.abs(gl)
-            c[low], g[low], acc[low] = cl, gl, ok
-        if acc.any():
-            gp, res, _ = self._polish(c[acc], g[acc][:, None], steps=2)
-            g[acc] = gp[:, 0]
-            good = res[:, 0] <= 1e-12
-            idx = np.flatnonzero(acc)
-            acc[idx[~good]] = False
-        # g' = -P_z / P_g by implicit differentiation
         dg = np.full(z.shape, np.nan + 0j)
-        if acc.any():
-            za, ga = z[acc], g[acc]
-            _, pg = self._eval(c[acc], ga[:, None])
-            dtab = self.table[:, 1:] * np.arange(1, self.table.shape[1])
-            pz = np.zeros(za.shape, dtype=complex)
-            for k in range(self.degree, -1, -1):
-                ck = np.zeros(za.shape, dtype=complex)
-                for j in range(dtab.shape[1] - 1, -1, -1):
-                    ck = ck * za + dtab[k, j]
-                pz = pz * ga + ck
-            with np.errstate(divide="ignore", invalid="ignore"):
-                dg[acc] = -pz / pg[:, 0]
+        acc = np.zeros(z.shape, dtype=bool)
+        poly = self._work_exact
+        gens = poly.gens
+        terms = [((k, j), mpmath.mpf(int(c.p)) / int(c.q)) for (k, j), c in poly.terms()]
+        deg = poly.degree(gens[0])
+        with mpmath.workdps(dps):
+            lo, hi = mpmath.mpf(self.lo), mpmath.mpf(self.hi)
+            tol = mpmath.mpf(10) ** (10 - dps)
+            # rule 2 height: far above the tolerance (rule 1 stays decisive there) and far
+            # below the root separation next to a square-root edge given in double precision
+            delta = mpmath.mpf(10) ** (15 - dps) * self.scale
+
+            def coeffs(zz):
+                sz = zz - self._shift
+                c = [mpmath.mpc(0)] * (deg + 1)
+                dc = [mpmath.mpc(0)] * (deg + 1)
+                for (k, j), t in terms:
+                    c[k] += t * sz**j
+                    if j:
+                        dc[k] += j * t * sz ** (j - 1)
+                return c, dc
+
+            def roots_at(zz):
+                c, dc = coeffs(zz)
+                if c[-1] == 0:
+                    return None, c, dc
+                return _mp_roots(c), c, dc
+
+            def upper(zz):
+                roots, c, _ = roots_at(zz)
+                if roots is None:
+                    return None
+                dcoef = [k * ck for k, ck in enumerate(c)][:0:-1]
+                y = zz.imag
+                poles = sum(m / (zz - x) for x, m in zip(self._other_loc, self._other_mass,
+                                                        strict=True))
+                scale = 1 / (1 - mpmath.mpf(float(self.atom_mass.sum())))
+                a, b = 1 / (zz - lo), 1 / (zz - hi)
+                ab = b - a  # the arc lies to the left of a -> b (see _upper_rule)
+                inside = []
+                for r in roots:
+                    w = (r - poles) * scale
+                    slope = mpmath.polyval(dcoef, r)
+                    err = abs(mpmath.polyval(c[::-1], r) / slope) if slope != 0 else mpmath.inf
+                    t = tol * abs(w) + 10 * err * scale
+                    d_disk = y * abs(w) ** 2 + w.imag
+                    end = b if abs(w - b) < abs(w - a) else a  # the chord's nearer end
+                    d_chord = (mpmath.im(mpmath.conj(ab) * (w - end)) / abs(ab)
+                               if abs(ab) > 0 else mpmath.inf)
+                    if not (d_disk > t or d_chord < -t):
+                        inside.append(r)
+                return inside[0] if len(inside) == 1 else None
+
+            sites = [mpmath.mpf(x) for x in self._sites]
+
+            def nearest(zz, height):
+                """Rule 2: the root at zz nearest the rule-1 root at Re zz + i height."""
+                ref = upper(mpmath.mpc(zz.real, height))
+                roots, _, _ = roots_at(zz)
+                if ref is None or roots is None:
+                    return None
+                dist = sorted((abs(r - ref), j) for j, r in enumerate(roots))
+                u = roots[dist[0][1]]
+                if len(dist) > 1 and not dist[0][0] < dist[1][0] / 4:
+                    # exactly on a square-root edge the two nearest roots coincide (to
+                    # ~10^(-dps/2)): their common value is g
+                    other = roots[dist[1][1]]
+                    merged = abs(u - other) <= mpmath.mpf(10) ** (-dps // 4) * abs(u)
+                    u = (u + other) / 2 if merged else None
+                if u is not None and u.imag > tol * abs(u):
+                    return None
+                return u
+
+            for i, zi in enumerate(z):
+                zz = mpmath.mpc(zi.real, zi.imag)
+                u = upper(zz) if zz.imag > 0 else None
+                # rule 2 at the height delta, and (next to an atom or hard edge, where g varies
+                # on the scale of the distance to it) at delta times that distance / scale
+                heights = [delta]
+                near = min((abs(zz - x) for x in sites), default=mpmath.mpf(0))
+                if 0 < near < self.scale:
+                    heights.append(delta * near / self.scale)
+                for height in heights:
+                    if u is None:
+                        u = nearest(zz, height)
+                if u is None:
+                    continue
+                c, dc = coeffs(zz)
+                pu = mpmath.polyval([k * ck for k, ck in enumerate(c)][:0:-1], u)
+                ps = mpmath.polyval(dc[::-1], u)
+                value, slope = u, -ps / pu
+                if self._pole:
+                    sz = zz - self._shift
+                    value, slope = value + self._pole / sz, slope - self._pole / sz**2
+                g[i], dg[i], acc[i] = complex(value), complex(slope), True
+        return g, dg, acc
+
+    def _stieltjes_block(self, z, upper_only: bool = False):
+        """Rules 1-3 on one block: ``(g, g', accepted)`` (``upper_only``: rule 1 for every
+        ``Im z > 0``, also below ``delta``)."""
+        sz = z - self._shift if self._shift else z
+        c = self._coefficient_list(sz, self._terms)
+        high = z.imag > 0 if upper_only else z.imag >= self.near_axis_height
+        if high.all():
+            g, p, dp, acc = self._upper_rule(z, c)
+        elif not high.any():
+            g, p, dp, acc = self._near_axis_rule(z, c)
+        else:
+            g, p, dp = (np.empty(z.shape, dtype=complex) for _ in range(3))
+            acc = np.empty(z.shape, dtype=bool)
+            for mask, rule in ((high, self._upper_rule), (~high, self._near_axis_rule)):
+                g[mask], p[mask], dp[mask], acc[mask] = rule(z[mask], [ck[mask] for ck in c])
+        # rule 3: a Newton step (kept only if it lowers |P|) and the residual test
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            trial = g - p / dp
+            pt, dpt = self._eval(c, trial)
+            ap, apt = np.abs(p), np.abs(pt)
+            better = apt < ap
+            np.copyto(g, trial, where=better)
+            np.copyto(dp, dpt, where=better)
+            np.copyto(ap, apt, where=better)
+            ag = np.abs(g)
+            size = np.abs(c[-1])
+            for ck in c[-2::-1]:
+                size *= ag
+                size += np.abs(ck)
+            acc &= ap <= 1e-12 * size
+            # g' = -P_z / P_g by implicit differentiation
+            cz = self._coefficient_list(sz, self._dterms)
+            pz = cz[-1].copy()
+            for ck in cz[-2::-1]:
+                pz *= g
+                pz += ck
+            dg = -pz / dp
+            if self._pole:  # back from u = g - m0/s to g
+                inv = 1.0 / sz
+                g = g + self._pole * inv
+                dg = dg - self._pole * inv * inv
+        acc &= np.isfinite(g) & np.isfinite(dg)
+        g[~acc] = np.nan
+        dg[~acc] = np.nan
         return g, dg, acc
 
 
-def _cubic_roots(c: np.ndarray) -> np.ndarray:
-    """The 3 roots of ``c0 + c1 g + c2 g^2 + c3 g^3`` per row (Cardano, closed form).
+def _mp_roots(c: list) -> list:
+    """All roots of ``sum_k c[k] g^k`` (mpmath numbers) at the working precision.
 
-    Used instead of companion eigenvalues for cubics (about 10x faster); the roots are then
-    Newton-polished on ``P`` and the branch rule is the same. ``t = g + a/3`` solves
-    ``t^3 + p t + q = 0``; ``t = u - p/(3u)``, ``u^3 = -q/2 +- sqrt(q^2/4 + p^3/27)`` with the
-    sign that maximises ``|u^3|`` (no cancellation), and the three cube roots of ``u^3``.
+    The roots may span hundreds of orders of magnitude (tiny or huge ``z``), so they are
+    found cluster by cluster: every edge ``k1 < k2`` of the upper convex hull of the points
+    ``(k, log|c_k|)`` (the Newton polygon) carries ``k2 - k1`` roots of modulus about
+    ``rho = |c_k1/c_k2|^(1/(k2 - k1))`` (edges with radii within a factor 1e6 are merged);
+    they are the roots, scaled by ``rho``, of the balanced polynomial made of the terms
+    ``k1..k2`` (``mpmath.polyroots``, or the companion matrix's eigenvalues where it does
+    not converge: multiple roots), then polished by Newton's method on the whole
+    polynomial, and finally Durand-Kerner on the whole polynomial from them (which keeps
+    close roots apart). Roots that fail the residual check
+    ``|P(r)| <= 10^(10 - dps) sum_k |c_k| |r|^k`` are reported as NaN (the caller then
+    rejects the point).
     """
-    a = c[:, 2] / c[:, 3]
-    b = c[:, 1] / c[:, 3]
-    d = c[:, 0] / c[:, 3]
-    p = b - a * a / 3.0
-    q = 2.0 * a**3 / 27.0 - a * b / 3.0 + d
-    s = np.sqrt(q * q / 4.0 + p**3 / 27.0)
-    u3 = np.where(np.abs(-q / 2 + s) >= np.abs(-q / 2 - s), -q / 2 + s, -q / 2 - s)
-    u = np.power(u3, 1.0 / 3.0)
-    omega = np.exp(2j * np.pi * np.arange(3) / 3.0)
-    uk = u[:, None] * omega
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(uk != 0, uk - p[:, None] / (3.0 * uk), 0.0)
-    return t - a[:, None] / 3.0
+    import mpmath
+
+    d = len(c) - 1
+    logs = [mpmath.log(abs(x)) if x != 0 else None for x in c]
+    pts = [(k, v) for k, v in enumerate(logs) if v is not None]
+    hull: list = []
+    for pt in pts:  # upper hull (monotone chain)
+        while len(hull) >= 2 and ((hull[-1][1] - hull[-2][1]) * (pt[0] - hull[-2][0])
+                                  <= (pt[1] - hull[-2][1]) * (hull[-1][0] - hull[-2][0])):
+            hull.pop()
+        hull.append(pt)
+    scale = [abs(x) for x in c]
+    dcoef = [k * ck for k, ck in enumerate(c)][:0:-1]
+    eps = mpmath.mpf(10) ** (-(mpmath.mp.dps // 2))
+
+    def residual_ok(r):
+        size = sum(a * abs(r) ** k for k, a in enumerate(scale))
+        return abs(mpmath.polyval(c[::-1], r)) <= eps * size
+
+    # clusters: consecutive edges whose radii are within a factor 1e6 are solved together
+    clusters: list = []
+    for (k1, v1), (k2, v2) in zip(hull, hull[1:], strict=False):
+        radius = (v1 - v2) / (k2 - k1)  # log of the modulus
+        if clusters and radius - clusters[-1][2] < mpmath.log(1e6):
+            clusters[-1][1] = k2
+        else:
+            clusters.append([k1, k2, radius])
+    roots = [mpmath.mpc(0)] * pts[0][0]  # g = 0, of multiplicity the lowest power
+    for k1, k2, _ in clusters:
+        rho = (abs(c[k1]) / abs(c[k2])) ** (mpmath.mpf(1) / (k2 - k1))
+        sub = [c[k] * rho**k for k in range(k1, k2 + 1)]
+        top = max(abs(x) for x in sub)
+        sub = [x / top for x in sub]
+        n = k2 - k1
+        try:
+            local = mpmath.polyroots(sub[::-1], maxsteps=100, extraprec=30) if n > 1 \
+                else [-sub[0] / sub[1]]
+        except mpmath.libmp.libhyper.NoConvergence:
+            # (multiple roots: Durand-Kerner converges slowly) companion eigenvalues
+            comp = mpmath.zeros(n, n)
+            for i in range(1, n):
+                comp[i, i - 1] = 1
+            for i in range(n):
+                comp[i, n - 1] = -sub[i] / sub[n]
+            local = list(mpmath.eig(comp, left=False, right=False))
+        for h in local:
+            r = mpmath.mpc(h) * rho
+            for _ in range(60):  # Newton on the whole polynomial, until the residual is met
+                if residual_ok(r):
+                    break
+                slope = mpmath.polyval(dcoef, r)
+                if slope == 0:
+                    break
+                r -= mpmath.polyval(c[::-1], r) / slope
+            roots.append(r)
+    if len(roots) != d:
+        return [mpmath.mpc(mpmath.nan)] * d
+    # Close roots (next to a square-root edge) can be lost in the truncation and the Newton
+    # steps can merge them: finish with simultaneous iteration (Durand-Kerner) on the whole
+    # polynomial from these values, which keeps the roots apart. The starting values are
+    # first turned off the real axis by distinct small complex factors (real starting
+    # values of a real polynomial would keep Durand-Kerner on the real axis).
+    start = [r * (1 + mpmath.mpf(1e-4) * mpmath.expjpi(mpmath.mpf(0.3) + mpmath.mpf(2 * i) / d))
+             if r != 0 else r for i, r in enumerate(roots)]
+    try:
+        roots = mpmath.polyroots(c[::-1], maxsteps=200, extraprec=2 * mpmath.mp.dps,
+                                 roots_init=start)
+    except mpmath.libmp.libhyper.NoConvergence:
+        pass
+    return [r if residual_ok(r) else mpmath.mpc(mpmath.nan) for r in roots]

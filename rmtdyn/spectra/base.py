@@ -68,14 +68,14 @@ class Spectrum(ABC):
             dps = check.positive_int("dps", dps, minimum=15)
             return self._stieltjes_mp(z, dps)
         flat = z.ravel()
-        out = np.empty(flat.shape, dtype=complex)
         upper = flat.imag >= 0
+        if upper.all():
+            # adding +0.0 turns a signed zero -0.0 into +0.0, so real z means x + i0+
+            return np.asarray(self._stieltjes_upper(flat + 0.0), dtype=complex).reshape(z.shape)
+        out = np.empty(flat.shape, dtype=complex)
         if upper.any():
-            zu = flat[upper]
-            # abs() turns a signed zero -0.0 into +0.0, so real z means x + i0+.
-            out[upper] = self._stieltjes_upper(zu.real + 1j * np.abs(zu.imag))
-        if (~upper).any():
-            out[~upper] = np.conj(self._stieltjes_upper(np.conj(flat[~upper])))
+            out[upper] = self._stieltjes_upper(flat[upper] + 0.0)
+        out[~upper] = np.conj(self._stieltjes_upper(np.conj(flat[~upper])))
         return out.reshape(z.shape)
 
     def _stieltjes_mp(self, z: np.ndarray, dps: int) -> np.ndarray:

@@ -158,19 +158,17 @@ class MarchenkoPastur(Spectrum):
         return equation_from_r(self.r_transform())
 
     def r_transform(self):
-        import sympy as sp
-
+        from rmtdyn.symbolic.polynomials import exact_rational
         from rmtdyn.symbolic.symbols import W
 
-        gam = sp.nsimplify(self.ratio, rational=True)
-        s2 = sp.nsimplify(self.variance, rational=True)
+        gam = exact_rational(self.ratio)
+        s2 = exact_rational(self.variance)
         return s2 / (1 - gam * s2 * W)
 
     def s_transform(self):
-        import sympy as sp
-
+        from rmtdyn.symbolic.polynomials import exact_rational
         from rmtdyn.symbolic.symbols import W
 
-        gam = sp.nsimplify(self.ratio, rational=True)
-        s2 = sp.nsimplify(self.variance, rational=True)
+        gam = exact_rational(self.ratio)
+        s2 = exact_rational(self.variance)
         return 1 / (s2 * (1 + gam * W))

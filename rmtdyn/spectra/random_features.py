@@ -54,7 +54,7 @@ from rmtdyn.spectra.activations import (
 from rmtdyn.spectra.base import Spectrum
 from rmtdyn.spectra.free import (
     FreeProduct,
-    algebraic_roots_or_none,
+    algebraic_support,
     scan_support,
     stieltjes_and_derivative,
 )
@@ -110,15 +110,15 @@ class RandomFeatures(Spectrum):
         return FreeProduct(MarchenkoPastur(self.data_ratio, zeta),
                            MarchenkoPastur(self.psi, 1.0 / self.psi))
 
-    #: linear features: use the algebraic fast path when ``equation()`` exists (set ``False``
-    #: on an instance to force the free-product route everywhere)
+    #: use the algebraic fast path on ``equation()`` (set ``False`` on an instance to force
+    #: the free-product route (linear) or the continuation solver (nonlinear) everywhere)
     fast_path: bool = True
 
     @cached_property
     def _fast_roots(self):
-        if not self.is_linear or self._f is not None:
-            return None
-        return algebraic_roots_or_none(self, (0.0, self._upper_bound))
+        from rmtdyn.spectra.algebraic_roots import AlgebraicRoots
+
+        return AlgebraicRoots(self._equation(exact=True), (0.0, self._upper_bound), self.atoms())
 
     def _linear_by_product(self, z):
         """Linear features: ``g = psi g_K + (1 - psi)/z`` with ``K = gram_product``."""
@@ -135,17 +135,21 @@ class RandomFeatures(Spectrum):
         z = np.asarray(z, dtype=complex).ravel()
         if z.size == 0:
             return z.copy(), z.copy()
+        # algebraic fast path (branch rule in rmtdyn.spectra.algebraic_roots) on the cubic
+        # (linear) or quartic (nonlinear) of ``equation()``; points it cannot decide go to
+        # the free-product route (linear) or the continuation solver (nonlinear)
+        slow = self._linear_by_product if self.is_linear else self._nonlinear_by_continuation
+        fast = self._fast_roots if self.fast_path else None
+        if fast is None:
+            return slow(z)
+        g, dg, acc = fast.stieltjes(z)
+        if not acc.all():
+            g[~acc], dg[~acc] = slow(z[~acc])
+        return g, dg
+
+    def _nonlinear_by_continuation(self, z):
+        """Nonlinear features: the Pennington-Worah equation for ``p`` by continuation."""
         psi = self.psi
-        if self.is_linear:
-            fast = self._fast_roots if self.fast_path else None
-            if fast is not None:
-                # algebraic fast path (branch rule in rmtdyn.spectra.algebraic_roots);
-                # ambiguous points go to the product route below
-                g, dg, acc = fast.stieltjes(z)
-                if not acc.all():
-                    g[~acc], dg[~acc] = self._linear_by_product(z[~acc])
-                return g, dg
-            return self._linear_by_product(z)
         # Near z = 0 the equation loses digits (t = 1/(z psi) is huge). With an atom or a hard
         # edge at 0 (gamma >= 1), |z| < 1e-10 bound is evaluated at |z| = 1e-10 bound in the
         # same direction. For gamma < 1 the bulk stays away from 0, g is analytic there, and
@@ -224,14 +228,17 @@ class RandomFeatures(Spectrum):
     # ------------------------------------------------------------------ support
     @cached_property
     def _support(self):
+        found = algebraic_support(self._fast_roots, self._stieltjes_upper)
+        if found is not None:
+            return found
         if self.is_linear:
             return self.gram_product.support()
-        # the geometric part of the scan stops at 1e-6 of the upper bound: below, the equation
-        # is ill-conditioned (1 + (p - 1) psi cancels against t = 1/(z psi))
         return scan_support(self._stieltjes_upper, 0.0, self._upper_bound, smallest=1e-6)
 
     def support(self):
-        """Intervals of the bulk (continuous part), to ~1e-13 (grid scan plus bisection)."""
+        """Intervals of the bulk (continuous part): between consecutive real zeros of the
+        discriminant of ``equation()`` where the density is positive (edges to ~1e-15
+        relative; ``rmtdyn.spectra.free.algebraic_support``)."""
         return self._support
 
     def atoms(self):
@@ -289,14 +296,52 @@ class RandomFeatures(Spectrum):
 
     # ------------------------------------------------------------------ symbolic
     def equation(self):
-        """``P(g, z)`` for linear features: product equation at ``g_K = (g - (1-psi)/z)/psi``."""
-        if not self.is_linear or self._f is not None:
-            raise NotImplementedError("only linear random features have a rational equation here")
+        r"""``P(g, z) = 0`` satisfied by the bulk's Stieltjes transform (see ``_equation``)."""
+        return self._equation(exact=False)
+
+    def _equation(self, exact: bool):
+        r"""``P(g, z) = 0`` satisfied by the bulk's Stieltjes transform.
+
+        **Linear** (centred) activation: the product equation at
+        ``g_K = (g - (1 - psi)/z)/psi`` (cubic in ``g``; exact rational coefficients).
+
+        **Nonlinear**: with ``p = (z g - 1 + psi)/psi`` the Pennington-Worah variables are
+        ``p - 1 = (z g - 1)/psi``, ``p_psi = z g`` and ``q = t p_phi p_psi = Q/psi^2`` with
+        ``Q = g (psi - phi + phi z g)``, so the equation (module docstring) times ``psi^4`` is
+
+            (psi (z g - 1) - (eta - zeta) Q) (psi^2 - zeta Q) - zeta psi^2 Q = 0,
+
+        quartic in ``g``. Its coefficients contain ``eta`` and ``zeta`` from Gauss-Hermite
+        quadrature: as sympy ``Float`` for display, or (``exact=True``, used by the numerics)
+        as the exact rationals equal to their double-precision values, so that the structure
+        at z = 0 (the atom ``1 - 1/gamma``) holds exactly. The ratios enter as rationals.
+        """
         import sympy as sp
 
+        from rmtdyn.symbolic.polynomials import exact_rational
         from rmtdyn.symbolic.symbols import G, Z
 
-        psi = sp.nsimplify(self.psi, rational=True)
-        base = self.gram_product.equation().as_expr()
-        expr = base.subs(G, (G - (1 - psi) / Z) / psi)
-        return sp.Poly(sp.numer(sp.together(sp.expand(expr))), G, Z)
+        if self.is_linear:
+            psi = exact_rational(self.psi)
+            base = self.gram_product.equation().as_expr()
+            expr = base.subs(G, (G - (1 - psi) / Z) / psi)
+            return sp.Poly(sp.numer(sp.together(sp.expand(expr))), G, Z)
+        phi = exact_rational(self.data_ratio)
+        psi = phi / exact_rational(self.ratio)
+        c = self.coefficients
+        if exact:
+            eta, zeta = sp.Rational(c.eta), sp.Rational(c.zeta)
+        else:
+            eta, zeta = sp.Float(c.eta, 17), sp.Float(c.zeta, 17)
+        big_q = G * (psi - phi + phi * Z * G)
+        expr = ((psi * (Z * G - 1) - (eta - zeta) * big_q) * (psi**2 - zeta * big_q)
+                - zeta * psi**2 * big_q)
+        return sp.Poly(sp.expand(expr), G, Z)
+
+    def _stieltjes_mp(self, z, dps):
+        """High precision: linear features only (nonlinear coefficients are double precision)."""
+        if not self.is_linear:
+            raise NotImplementedError(
+                "stieltjes(z, dps=...) needs exact activation coefficients; the nonlinear "
+                "random-feature equation has eta and zeta from double-precision quadrature")
+        return super()._stieltjes_mp(z, dps)

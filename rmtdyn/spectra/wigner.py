@@ -101,8 +101,7 @@ class Wigner(Spectrum):
         return equation_from_r(self.r_transform())
 
     def r_transform(self):
-        import sympy as sp
-
+        from rmtdyn.symbolic.polynomials import exact_rational
         from rmtdyn.symbolic.symbols import W
 
-        return sp.nsimplify(self.variance, rational=True) * W
+        return exact_rational(self.variance) * W

@@ -31,7 +31,7 @@ import mpmath
 import sympy as sp
 
 from rmtdyn import _validation as check
-from rmtdyn.symbolic.polynomials import as_equation, branch_factors, clean_equation
+from rmtdyn.symbolic.polynomials import as_equation, branch_factors, clean_equation, exact_rational
 from rmtdyn.symbolic.series import moments_from_equation
 from rmtdyn.symbolic.support import (
     density_closed_form,
@@ -107,7 +107,14 @@ def _pick_factor(candidates: list[sp.Poly], to_curve, values: list, operation: s
             return candidates[0]
         raise ValueError(f"{operation}: {len(candidates)} candidate factors and symbolic "
                          "parameters; substitute numbers to select the physical branch")
-    scores = [max(_relative_residual(to_curve(f), v, w) for v, w in values) for f in candidates]
+    def score(f):
+        try:
+            curve = to_curve(f)
+        except ValueError:  # e.g. a constant branch g = const: it has no R-/S-curve
+            return float("inf")
+        return max(_relative_residual(curve, v, w) for v, w in values)
+
+    scores = [score(f) for f in candidates]
     order = sorted(range(len(candidates)), key=lambda i: scores[i])
     best = order[0]
     if scores[best] > 1e-30 or (len(order) > 1 and scores[order[1]] < 1e-12):
@@ -200,7 +207,7 @@ def affine_equation(P, c, d) -> sp.Poly:
     d = check.real_number("d", d) if not isinstance(d, sp.Basic) else d
     if c == 0:
         raise ValueError("c must be non-zero (0 * A is a point mass)")
-    c = sp.nsimplify(c, rational=True)
-    d = sp.nsimplify(d, rational=True)
+    c = exact_rational(c)
+    d = exact_rational(d)
     expr = P.as_expr().subs({G: c * G, Z: (Z - d) / c}, simultaneous=True)
     return clean_equation(expr, G, Z)

@@ -3,8 +3,9 @@
 An equation ``P(v, x) = 0`` (``v`` the unknown: g, r or s; ``x`` the variable: z or w)
 is kept as a sympy ``Poly`` in ``(v, x)`` that is
 
-* rational: floating-point coefficients are replaced by the rational they print as
-  (``nsimplify(..., rational=True)``, so ``0.5 -> 1/2``, ``0.1 -> 1/10``);
+* rational: floating-point coefficients are replaced by ``exact_rational``: the rational
+  they print as (``0.5 -> 1/2``, ``0.1 -> 1/10``) when that rational rounds back to the
+  same double, else the double's exact binary value (``1 - 1e-12`` is not 1);
 * cleared of denominators and primitive (integer coefficients with gcd 1 when the
   coefficients are numbers), with a positive leading coefficient;
 * square-free, and free of factors that do not involve ``v`` (they vanish only at
@@ -18,13 +19,25 @@ import sympy as sp
 from rmtdyn.symbolic.symbols import G, Z
 
 
+def exact_rational(x) -> sp.Rational:
+    """The simplest rational equal to the double ``x``.
+
+    ``nsimplify(x, rational=True)`` when it converts back to exactly ``x`` (``0.3 -> 3/10``,
+    ``1/3.0 -> 1/3``); otherwise the exact binary value ``Rational(x)``. (``nsimplify``
+    alone snaps ``0.999999999999`` to ``1`` and would describe a different law.)
+    """
+    x = float(x)
+    simple = sp.nsimplify(x, rational=True)
+    return simple if float(simple) == x else sp.Rational(x)
+
+
 def rationalise(expr):
-    """Replace every floating-point number in ``expr`` by the rational it prints as."""
+    """Replace every floating-point number in ``expr`` by ``exact_rational`` of it."""
     expr = sp.sympify(expr)
     floats = expr.atoms(sp.Float)
     if not floats:
         return expr
-    return expr.xreplace({f: sp.nsimplify(f, rational=True) for f in floats})
+    return expr.xreplace({f: exact_rational(float(f)) for f in floats})
 
 
 def as_equation(P, value=G, var=Z) -> sp.Poly:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import sympy as sp
 
 from rmtdyn import _validation as check
-from rmtdyn.symbolic.polynomials import as_equation, clean_equation, rationalise
+from rmtdyn.symbolic.polynomials import as_equation, clean_equation, exact_rational, rationalise
 from rmtdyn.symbolic.symbols import G, R, S, W, Z
 
 __all__ = [
@@ -118,8 +118,8 @@ def equation_from_atoms(locations, weights) -> sp.Poly:
     if len(locations) != len(weights) or len(locations) == 0:
         raise ValueError("locations and weights must be non-empty and of equal length, got "
                          f"{len(locations)} and {len(weights)}")
-    locs = [sp.nsimplify(check.real_number("locations", a), rational=True) for a in locations]
-    ws = [sp.nsimplify(check.positive("weights", w), rational=True) for w in weights]
+    locs = [exact_rational(check.real_number("locations", a)) for a in locations]
+    ws = [exact_rational(check.positive("weights", w)) for w in weights]
     if abs(float(sum(ws)) - 1.0) > 1e-12:
         raise ValueError(f"weights must sum to 1, got {float(sum(ws))!r}")
     merged: dict = {}

@@ -151,12 +151,20 @@ def test_mp_product_closed_form_cubic_atoms_and_moments(c1, c2):
 def test_product_exactly_on_edges_and_at_zero(c1, c2):
     p = free_product(rd.MarchenkoPastur(c1), rd.MarchenkoPastur(c2))
     (a, b), = p.support()
-    g = p.stieltjes(np.array([a, b, 0.0]))
+    edges = np.array([a, b])
+    keep = edges > 0
+    g = p.stieltjes(edges[keep])
     # finite, physical side; at a square-root edge g is only determined to ~sqrt(eps)
     assert np.all(np.isfinite(g)) and np.all(g.imag <= 1e-7 * np.abs(g))
-    edges = np.array([a, b])
-    keep = edges > 0  # g(0) is evaluated at -1e-9 scale (documented), not on the cubic at 0
-    assert np.max(mp_product_cubic(g[:2][keep], edges[keep], c1, c2)) < 1e-10
+    assert np.max(mp_product_cubic(g, edges[keep], c1, c2)) < 1e-10
+    # at 0: the pole of the atom or of the hard edge is -i inf (as for MarchenkoPastur);
+    # otherwise 0 lies in the gap below the support and g(0) is real, on the cubic
+    g0 = p.stieltjes(np.array([0.0]))
+    if a == 0.0 or p.atoms():
+        assert g0[0] == complex(0.0, -np.inf)
+    else:
+        assert np.isfinite(g0[0]) and g0[0].imag == 0.0 and g0[0].real < 0
+        assert mp_product_cubic(g0, np.array([0.0]), c1, c2)[0] < 1e-12
 
 
 def test_mp_product_with_identity_like_factor_reduces_to_mp():

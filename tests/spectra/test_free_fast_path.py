@@ -58,6 +58,10 @@ LAWS = {
         rd.MarchenkoPastur(0.5), rd.MarchenkoPastur(0.3, population=([1.0, 3.0], [0.5, 0.5]))),
     "RF(1,0.5)": lambda: RandomFeatures(1.0, 0.5),
     "RF(10,0.5)": lambda: RandomFeatures(10.0, 0.5),
+    # degree 4: Ferrari
+    "RF(1,0.5,relu)": lambda: RandomFeatures(1.0, 0.5, "relu"),
+    "RF(10,0.5,tanh)": lambda: RandomFeatures(10.0, 0.5, "tanh"),
+    "RF(0.2,3,erf)": lambda: RandomFeatures(0.2, 3.0, "erf"),
 }
 
 
@@ -142,4 +146,5 @@ def test_extreme_ratios_finite_physical_and_match_samples(name):
 def test_fast_path_switch_and_non_algebraic_operands():
     law = free_product(rd.MarchenkoPastur(0.5), rd.MarchenkoPastur(0.3))
     assert law._fast_roots is not None and law._fast_roots.degree == 3
-    assert RandomFeatures(1.0, 0.5, "relu")._fast_roots is None  # nonlinear: no equation
+    # nonlinear features: the quartic of the Pennington-Worah equation
+    assert RandomFeatures(1.0, 0.5, "relu")._fast_roots.degree == 4

@@ -347,3 +347,17 @@ def test_symbolic_parameters():
              + (s + (1 - c1) * (1 - c2)) * H - 1)
     ratio = sp.cancel(sp.expand(P.as_expr().subs({G: -H, Z: -s}, simultaneous=True)) / cubic)
     assert ratio.free_symbols <= {c1, c2} and ratio != 0
+
+
+@pytest.mark.parametrize("c", [0.05, 0.5, 3.0])
+def test_free_sum_of_equal_mp_laws_is_a_scaled_mp(c):
+    """MP(c) ⊞ MP(c) = 2 MP(c/2) (free cumulants c^(n-1) add; kappa_n(2X) = 2^n kappa_n(X)).
+    The resultant of two equal laws has a constant spurious branch (g = 1/c), which the
+    factor selection must skip."""
+    a = rd.MarchenkoPastur(c)
+    P = free_sum_equation(a.equation(), a.equation())
+    ref = 2.0 * rd.MarchenkoPastur(c / 2)
+    assert P == ref.equation() or sp.Poly(P.as_expr() * ref.equation().LC() - ref.equation()
+                                          .as_expr() * P.LC(), G, Z).is_zero
+    z = np.array([1 + 1j, 0.3 + 0.01j, 5.0 - 2j])
+    assert np.max(np.abs(rd.free_sum(a, a).stieltjes(z) - ref.stieltjes(z))) < 1e-13
