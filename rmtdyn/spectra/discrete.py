@@ -11,6 +11,17 @@ from rmtdyn.spectra.base import Spectrum
 WEIGHT_TOLERANCE = 1e-12
 
 
+def mp_rational(x):
+    """``exact_rational(x)`` (``rmtdyn.symbolic.polynomials``: the rational a double stands
+    for in the exact paths) as an mpmath number at the working precision."""
+    import mpmath
+
+    from rmtdyn.symbolic.polynomials import exact_rational
+
+    q = exact_rational(x)
+    return mpmath.mpf(int(q.p)) / int(q.q)
+
+
 def split_counts(n: int, weights: np.ndarray) -> np.ndarray:
     """Integers ``n_j >= 0`` summing to ``n`` with ``n_j ~ n w_j`` (largest-remainder rounding)."""
     exact = n * np.asarray(weights, dtype=float)
@@ -84,6 +95,26 @@ class DiscreteSpectrum(Spectrum):
         out[hit.any(axis=1)] = complex(0.0, -np.inf)
         return out
 
+    def _stieltjes_mp(self, z: np.ndarray, dps: int) -> np.ndarray:
+        """``sum_j w_j / (z - lambda_j)`` in mpmath at ``dps`` digits (the closed form; the
+        eigenvalues and weights read by ``exact_rational``, as in ``equation()``).
+        On an atom: ``complex(0, -inf)`` (``+inf`` below the axis), as in double precision."""
+        import mpmath
+
+        out = np.empty(z.shape, dtype=object)
+        with mpmath.workdps(dps + 10):
+            lam = [mp_rational(a) for a in self.eigenvalues]
+            wts = [mp_rational(w) for w in self.weights]
+            for idx, zz in np.ndenumerate(z):
+                zm = mpmath.mpc(zz.real, zz.imag)
+                if any(zm == a for a in lam):
+                    value = mpmath.mpc(0, -mpmath.inf if zz.imag >= 0 else mpmath.inf)
+                else:
+                    value = sum(w / (zm - a) for a, w in zip(lam, wts, strict=True))
+                with mpmath.workdps(dps):
+                    out[idx] = +value
+        return out
+
     def stieltjes_derivative(self, z) -> np.ndarray:
         """``g'(z) = -sum_j w_j / (z - lambda_j)^2`` (complex array, any shape, off the atoms)."""
         z = check.complex_array("z", z)
@@ -114,25 +145,26 @@ class DiscreteSpectrum(Spectrum):
         """``P(g, z) = g prod_j (z - l_j) - sum_j w_j prod_{i != j} (z - l_i)`` (sympy, cleared)."""
         import sympy as sp
 
+        from rmtdyn.symbolic.polynomials import exact_rational
         from rmtdyn.symbolic.symbols import G, Z
 
-        lam = [sp.nsimplify(float(v), rational=True) for v in self.eigenvalues]
-        wts = [sp.nsimplify(float(v), rational=True) for v in self.weights]
+        lam = [exact_rational(v) for v in self.eigenvalues]
+        wts = [exact_rational(v) for v in self.weights]
         expr = G - sum(w / (Z - a) for a, w in zip(lam, wts, strict=False))
         return sp.Poly(sp.numer(sp.together(expr)), G, Z)
 
     def r_transform(self):
         """``R(w) = lambda`` for a single atom; several atoms have no closed form."""
         if self.eigenvalues.size == 1:
-            import sympy as sp
+            from rmtdyn.symbolic.polynomials import exact_rational
 
-            return sp.nsimplify(float(self.eigenvalues[0]), rational=True)
+            return exact_rational(self.eigenvalues[0])
         raise NotImplementedError("the R-transform of a law with several atoms has no closed form")
 
     def s_transform(self):
         """``S(w) = 1/lambda`` for a single positive atom; several atoms have no closed form."""
         if self.eigenvalues.size == 1 and self.eigenvalues[0] > 0:
-            import sympy as sp
+            from rmtdyn.symbolic.polynomials import exact_rational
 
-            return 1 / sp.nsimplify(float(self.eigenvalues[0]), rational=True)
+            return 1 / exact_rational(self.eigenvalues[0])
         raise NotImplementedError("the S-transform of a law with several atoms has no closed form")

@@ -8,6 +8,7 @@ import pytest
 import sympy as sp
 
 import rmtdyn as rd
+from rmtdyn.errors import ConvergenceError
 from rmtdyn.symbolic.algebra import free_product_equation
 from rmtdyn.symbolic.highprec import stieltjes_from_equation
 from rmtdyn.symbolic.series import moments_from_equation
@@ -160,11 +161,36 @@ def test_dps_composed_law_and_atom():
     assert mpmath.isinf(out[0].imag)
 
 
-@pytest.mark.parametrize("guess,expected", [(1.1, 0.5), (1.3, 2.0), (0.6 + 0.2j, 0.5), (3.0, 2.0)])
-def test_dps_takes_the_root_nearest_the_guess(guess, expected):
-    """Rule check: g^2 - 2.5 g + 1 has roots 1/2 and 2; the nearest to g_double is returned
-    (guesses far from a root exercise the polyroots fallback, close ones the certified path)."""
+def test_dps_takes_the_physical_root_next_to_the_guess():
+    """Rule check on the semicircle ``g^2 - z g + 1`` (roots ``(z -+ sqrt(z^2 - 4))/2``):
+    among the roots within 1e-6 (relative) of the double value, the physical side is kept."""
     P = G**2 - Z * G + 1
-    g = stieltjes_from_equation(P, np.array([2.5 + 0j]), np.array([complex(guess)]), 30)[0]
-    with mpmath.workdps(30):
-        assert abs(g - expected) < mpmath.mpf(10) ** -29
+    with mpmath.workdps(40):
+        def solve(z, guess):
+            return stieltjes_from_equation(P, np.array([complex(z)]), np.array([complex(guess)]),
+                                           30)[0]
+        # real z outside the support: the real root with g' = -P_z/P_g < 0 (here 0.5, not 2)
+        assert abs(solve(2.5, 0.5000001) - 0.5) < mpmath.mpf(10) ** -29
+        # next to the edge z = 2, inside: a conjugate pair 1 +- 1e-7 i; a real double value
+        # (equidistant) must give the member with Im g < 0
+        x = 2 - 1e-14
+        g = solve(x, 1.0)
+        exact = (mpmath.mpf(x) - mpmath.sqrt(mpmath.mpf(x) ** 2 - 4)) / 2  # principal: Im < 0
+        assert g.imag < 0 and abs(g - exact) < mpmath.mpf(10) ** -29
+        # next to the edge, outside: two real roots 1 -+ 1e-7; the decreasing one (g' < 0)
+        x = 2 + 1e-14
+        g = solve(x, 1.0)
+        exact = (mpmath.mpf(x) - mpmath.sqrt(mpmath.mpf(x) ** 2 - 4)) / 2
+        assert g.imag == 0 and abs(g - exact) < mpmath.mpf(10) ** -29
+        # lower half plane: the mirror rule (Im g >= 0)
+        g_double = complex(rd.Wigner(1.0).stieltjes(1 - 1j))
+        assert g_double.imag > 0 and solve(1 - 1j, g_double).imag > 0
+
+
+@pytest.mark.parametrize("z,guess", [(2.5, 2.0000001), (2.5, 1.3), (1.0, 0.5 + 0.8660254j)])
+def test_dps_refuses_a_double_value_off_the_physical_branch(z, guess):
+    """A double value next to an unphysical root only (2 at z = 2.5; the root with Im g > 0
+    inside the support), or next to no root at all, is an error, not a guess."""
+    with pytest.raises(ConvergenceError, match="high-precision branch"):
+        stieltjes_from_equation(G**2 - Z * G + 1, np.array([complex(z)]),
+                                np.array([complex(guess)]), 30)
