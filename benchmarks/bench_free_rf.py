@@ -3,10 +3,11 @@
 For each law it prints the time to evaluate the Stieltjes transform on 10^5 points of the
 upper half plane, the time to sample and diagonalise ONE 2000 x 2000 matrix of the same
 model (the brute-force alternative), and the ratios. Algebraic laws (free sums/products of
-algebraic operands, linear random features) use the fast path (batched polynomial roots +
-branch rule, ``rmtdyn.spectra.algebraic_roots``); for them the subordination solver alone
-(``fast_path = False``) is timed too, with the fraction of points the fast path decided
-and the max relative residual of ``P(g, z) = 0``.
+algebraic operands, linear and nonlinear random features) use the fast path (blocked
+closed-form polynomial roots + branch rule, ``rmtdyn.spectra.algebraic_roots``); for them the
+general solver alone (``fast_path = False``: subordination, or continuation for nonlinear
+features) is timed too, with the fraction of points the fast path decided and the max
+relative residual of ``P(g, z) = 0``.
 Run: ``OMP_NUM_THREADS=1 python benchmarks/bench_free_rf.py``.
 """
 
@@ -41,6 +42,8 @@ def main(n_points: int = 100_000, n_matrix: int = 2000) -> None:
                                                        rd.MarchenkoPastur(100.0)),
         "random features linear (10, 0.5)": RandomFeatures(10.0, 0.5),
         "random features relu (1.0, 0.5)": RandomFeatures(1.0, 0.5, "relu"),
+        "(MP(0.5) x MP(0.3)) + W(1), degree 5": free_sum(
+            free_product(rd.MarchenkoPastur(0.5), rd.MarchenkoPastur(0.3)), rd.Wigner(1.0)),
     }
     print(f"{'law':34s} {'g fast s':>9s} {'decided':>8s} {'max res':>8s} {'g subord s':>10s} "
           f"{'sample s':>9s} {'eigvalsh s':>10s} {'eig/g':>7s} {'(smp+eig)/g':>11s} "

@@ -2,9 +2,9 @@
 
 If ``g(z)`` solves ``P(g, z) = sum_k c_k(z) g^k = 0`` (``c_k`` polynomials in ``z``, from
 ``spec.equation()``), then for many ``z`` at once all roots in ``g`` come from closed forms
-(degree <= 4: the quadratic formula, Cardano, Ferrari; ``rmtdyn.solvers.polyroots``) or from
-a stack of balanced companion matrices (degree >= 5, and wherever a closed form is
-inaccurate). The physical root is selected by rules that are correct by construction
+(degree <= 4: the quadratic formula, Cardano, Ferrari; ``rmtdyn.solvers.polyroots``), the
+Aberth-Ehrlich iteration (degree >= 5) or a stack of balanced companion matrices (wherever
+those are inaccurate). The physical root is selected by rules that are correct by construction
 (convention: ``g(z) = ∫ rho(x)/(z - x) dx``, so ``Im g < 0`` for ``Im z > 0`` and
 ``g ~ 1/z`` at infinity).
 
@@ -25,11 +25,16 @@ both approach ``m0/(z - x0)`` and the roots of ``P`` cannot resolve ``u``).
    concentrated far from ``z``.) For ``|z| > 10 scale`` we also require
    ``|z g - 1| < 1/2``. The test is applied to the continuous part normalised to mass one,
    ``(g - sum_j m_j/(z - x_j)) / (1 - sum_j m_j)``, an average over the same arc.
+   1b. Where two roots lie in the segment (it happens for equations of high degree a few
+   tenths of the scale above the support), rule 1 is applied at ``Re z + i 2^k Im z`` for
+   the lowest ``k`` that decides (the segment shrinks like ``1/Im z``), and the root is
+   followed back down the rungs ``2^(k-1) Im z, ..., Im z`` as in rule 2.
 2. ``0 <= Im z < delta`` (including the real axis, ``z = x + i0``): ``g`` is continuous up
    to the axis (Hölder-1/2 at square-root edges). We compute the reference ``g_ref`` at
    ``Re z + i delta`` by rule 1 (if rule 1 does not decide there, at ``delta 10^k``,
-   ``k <= 4``, and come down the rungs ``delta 10^j`` one by one) and take the root nearest
-   to it, accepting each step only if it is clearly separated,
+   ``k <= RULE2_RUNGS``, and come down the rungs ``delta 10^j`` one by one, a rung that
+   fails in four substeps of ``10^(1/4)``) and take the root nearest to it, accepting
+   each step only if it is clearly separated,
    ``|g - g_ref| < |g' - g_ref| / 4`` for every other root ``g'`` (the continuity error is
    ``O(delta |g'|)``, ``O(sqrt(delta))`` near square-root edges, where the merging roots
    make the separation test fail), and ``Im g <= 1e-10 |g|``. The height is
@@ -62,7 +67,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rmtdyn.solvers.polyroots import closed_form_roots, polynomial_roots
+from rmtdyn.solvers.polyroots import aberth_roots, closed_form_roots, polynomial_roots
 
 __all__ = ["AlgebraicRoots", "BLOCK"]
 
@@ -75,17 +80,30 @@ HIGH_PRECISION_MAX = 64
 #: rule 2 looks for its reference up to the height delta 10^RULE2_RUNGS
 RULE2_RUNGS = 7
 
+#: rule 1b climbs up to the height 2^CLIMB_RUNGS Im z
+CLIMB_RUNGS = 40
+
 #: points per block (6144 complex numbers = 96 kB per array)
 BLOCK = 6144
 
 
 def _table(poly) -> np.ndarray:
-    """``table[k, j]``: coefficient of ``x^k y^j`` of a bivariate Poly, normalised to max 1."""
+    """``table[k, j]``: coefficient of ``x^k y^j`` of a bivariate Poly, normalised to max 1.
+
+    Exact rationals are divided by a power of two before the conversion to floats, so that
+    coefficients beyond the double range (a parameter like 1e-313 read exactly) still give
+    a finite table; the roots do not change."""
+    import sympy as sp
+
     dx, dy = poly.degree(poly.gens[0]), poly.degree(poly.gens[1])
     table = np.zeros((dx + 1, dy + 1))
-    for (k, j), c in poly.terms():
+    terms = poly.terms()
+    if all(isinstance(c, sp.Rational) for _, c in terms):
+        top = max(int(c.p).bit_length() - int(c.q).bit_length() for _, c in terms if c != 0)
+        shift = sp.Integer(2) ** top
+        terms = [(kj, c / shift) for kj, c in terms]
+    for (k, j), c in terms:
         table[k, j] = float(c)
-    # normalise to avoid overflow for extreme ratios (roots do not change)
     return table / np.max(np.abs(table))
 
 
@@ -119,7 +137,7 @@ class AlgebraicRoots:
         self.lo, self.hi = float(hull[0]), float(hull[1])
         self.atom_loc = np.array([float(x) for x, _ in atoms])
         self.atom_mass = np.array([float(m) for _, m in atoms])
-        if self.atom_mass.sum() > 1.0 - 1e-9:  # (almost) no continuous part: no transform
+        if self.atom_mass.sum() >= 1.0:  # no continuous part: nothing to solve for
             self.atom_loc, self.atom_mass = np.zeros(0), np.zeros(0)
         self.scale = max(abs(self.lo), abs(self.hi), self.hi - self.lo, 1e-300)
         self.delta = 1e-6 * self.scale
@@ -206,10 +224,11 @@ class AlgebraicRoots:
         """All roots (a list of ``degree`` arrays), ``P`` and ``P'`` at them, their error
         estimates and the finiteness test.
 
-        Closed forms first (degree <= 4). They lose the small roots when the roots span many
-        orders of magnitude (a nearly vanishing leading coefficient, extreme ratios); points
-        where a root's error estimate exceeds ``1e-8`` of its size are redone with balanced
-        companion eigenvalues (LAPACK ``geev``), as are all points of degree >= 5. Where the
+        Closed forms first (degree <= 4), the Aberth-Ehrlich iteration for degree >= 5.
+        They lose the small roots when the roots span many orders of magnitude (a nearly
+        vanishing leading coefficient, extreme ratios); points where a root's error estimate
+        exceeds ``1e-8`` of its size, or where the iteration did not converge, are redone
+        with balanced companion eigenvalues (LAPACK ``geev``). Where the
         leading coefficient (nearly) vanishes (e.g. at ``z = 0``, where the degree drops)
         the companion matrix of the reversed polynomial gives ``h = 1/g`` (``h = 0``: a root
         at infinity, outside every region of rule 1).
@@ -225,8 +244,8 @@ class AlgebraicRoots:
                 roots = closed_form_roots(c)
                 redo = np.zeros(lead.shape, dtype=bool)
             else:
-                roots = [np.full(lead.shape, np.nan + 0j) for _ in range(self.degree)]
-                redo = ok.copy()
+                roots, converged = aberth_roots(c)
+                redo = ~converged
             ps, dps, errs = self._evaluate_roots(c, roots)
             for r, e in zip(roots, errs, strict=True):
                 redo |= ~(e <= 1e-8 * np.abs(r))
@@ -346,12 +365,17 @@ class AlgebraicRoots:
             idx = np.flatnonzero(ok & (level >= k))
             if not idx.size:
                 continue
-            zk = x[idx] + 1j * delta * 10.0 ** (k - 1)
-            roots, _, _, _, okr = self._roots(self._coefficient_list(zk - self._shift,
-                                                                     self._terms))
-            new, sep_ok = self._nearest(ref[idx], roots)
+            new, step_ok = self._follow(x[idx], ref[idx], delta * 10.0 ** (k - 1))
+            # a step that fails is retried in four substeps of 10^(1/4)
+            retry = np.flatnonzero(~step_ok)
+            if retry.size:
+                sub, sub_ok = ref[idx[retry]], np.ones(retry.size, dtype=bool)
+                for j in (3, 2, 1, 0):
+                    sub, okj = self._follow(x[idx[retry]], sub, delta * 10.0 ** (k - 1 + j / 4))
+                    sub_ok &= okj
+                new[retry], step_ok[retry] = sub, sub_ok
             ref[idx] = new
-            ok[idx] &= okr & sep_ok
+            ok[idx] &= step_ok
         roots, _, _, _, okr = self._roots(c)
         g, sep_ok = self._nearest(ref, roots)
         ok &= okr & sep_ok
@@ -361,6 +385,40 @@ class AlgebraicRoots:
         g[~ok] = 0.0
         p, dp = self._eval(c, g)
         return g, p, dp, ok
+
+    def _climb_rule(self, z, c):
+        """Rule 1b for ``Im z >= delta`` where rule 1 does not decide (two roots in the
+        segment): rule 1 at ``Re z + i y 2^k`` for the lowest ``k <= CLIMB_RUNGS`` that
+        decides, then down the rungs ``y 2^(k-1), ..., y`` taking the nearest root, each step
+        accepted only if it is 4x nearer than any other (as in rule 2)."""
+        x, y = z.real, z.imag
+        ref = np.zeros(z.shape, dtype=complex)
+        level = np.full(z.shape, -1)
+        for k in range(1, CLIMB_RUNGS + 1):
+            todo = np.flatnonzero(level < 0)
+            if not todo.size:
+                break
+            zk = x[todo] + 1j * y[todo] * 2.0**k
+            gk, _, _, okk = self._upper_rule(zk, self._coefficient_list(zk - self._shift,
+                                                                         self._terms))
+            ref[todo[okk]] = gk[okk]
+            level[todo[okk]] = k
+        ok = level > 0
+        for k in range(int(level.max(initial=0)), 0, -1):
+            idx = np.flatnonzero(ok & (level >= k))
+            ref[idx], step_ok = self._follow(x[idx], ref[idx], y[idx] * 2.0 ** (k - 1))
+            ok[idx] &= step_ok
+        g = np.where(ok, ref, 0.0)
+        p, dp = self._eval(c, g)
+        return g, p, dp, ok
+
+    def _follow(self, x, ref, height):
+        """The root at ``x + i height`` nearest ``ref``, and whether it is 4x nearer than any
+        other (one rung of rules 1b and 2)."""
+        zk = x + 1j * height
+        roots, _, _, _, okr = self._roots(self._coefficient_list(zk - self._shift, self._terms))
+        new, sep_ok = self._nearest(ref, roots)
+        return new, okr & sep_ok
 
     @staticmethod
     def _nearest(ref, roots):
@@ -592,6 +650,10 @@ class AlgebraicRoots:
             acc = np.empty(z.shape, dtype=bool)
             for mask, rule in ((high, self._upper_rule), (~high, self._near_axis_rule)):
                 g[mask], p[mask], dp[mask], acc[mask] = rule(z[mask], [ck[mask] for ck in c])
+        redo = high & ~acc
+        if redo.any():  # rule 1b
+            idx = np.flatnonzero(redo)
+            g[idx], p[idx], dp[idx], acc[idx] = self._climb_rule(z[idx], [ck[idx] for ck in c])
         # rule 3: a Newton step (kept only if it lowers |P|) and the residual test
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             trial = g - p / dp

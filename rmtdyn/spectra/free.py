@@ -351,7 +351,7 @@ def algebraic_support(fast, stieltjes_upper) -> tuple | None:
     of tiny mass next to a heavy atom, or 1e-8 of the scale away from 0, is found).
     ``fast`` is the law's ``AlgebraicRoots``; ``None`` if it has no exact equation.
     """
-    from rmtdyn.symbolic.support import support_edges_from_equation
+    from rmtdyn.symbolic.support import merge_intervals, support_edges_from_equation
 
     if fast is None or fast._poly is None:
         return None
@@ -368,15 +368,7 @@ def algebraic_support(fast, stieltjes_upper) -> tuple | None:
         cont -= mass / (mids - loc)
     if not np.all(np.isfinite(g)):
         return None
-    keep = -g.imag > 1e-9 * np.abs(cont)
-    intervals: list[list[float]] = []
-    for i in np.flatnonzero(keep):
-        a, b = float(edges[i]), float(edges[i + 1])
-        if intervals and intervals[-1][1] == a:
-            intervals[-1][1] = b
-        else:
-            intervals.append([a, b])
-    return tuple((a, b) for a, b in intervals)
+    return merge_intervals(edges, -g.imag > 1e-9 * np.abs(cont))
 
 
 def algebraic_roots_or_none(spec: Spectrum, hull: tuple[float, float]):

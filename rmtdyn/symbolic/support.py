@@ -25,7 +25,8 @@ import sympy as sp
 from rmtdyn.symbolic.polynomials import as_equation
 from rmtdyn.symbolic.symbols import G, X, Z
 
-__all__ = ["support_edges_from_equation", "support_from_equation", "density_closed_form"]
+__all__ = ["support_edges_from_equation", "support_from_equation", "merge_intervals",
+           "density_closed_form"]
 
 _DPS = 60
 
@@ -144,10 +145,15 @@ def support_from_equation(
     top = rho.max()
     if top <= 0:
         return ()
-    keep = rho > rel_tol * top
+    return merge_intervals(e, rho > rel_tol * top)
+
+
+def merge_intervals(edges, keep) -> tuple[tuple[float, float], ...]:
+    """The intervals ``[edges[i], edges[i + 1]]`` with ``keep[i]``, adjacent ones merged (a
+    candidate edge inside the support is a meeting point of unphysical branches)."""
     intervals: list[list[float]] = []
     for i in np.flatnonzero(keep):
-        a, b = float(e[i]), float(e[i + 1])
+        a, b = float(edges[i]), float(edges[i + 1])
         if intervals and intervals[-1][1] == a:
             intervals[-1][1] = b
         else:

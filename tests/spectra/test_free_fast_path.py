@@ -56,6 +56,9 @@ LAWS = {
     # degree 5 in g: companion eigenvalues instead of the closed-form cubic
     "MP(0.5)xMP(0.3,pop)": lambda: free_product(
         rd.MarchenkoPastur(0.5), rd.MarchenkoPastur(0.3, population=([1.0, 3.0], [0.5, 0.5]))),
+    # degree 5, nested: rule 1 leaves points with two roots in its segment (rule 1b climbs)
+    "(MP(0.5)xMP(0.3))+W(1)": lambda: free_sum(
+        free_product(rd.MarchenkoPastur(0.5), rd.MarchenkoPastur(0.3)), rd.Wigner(1.0)),
     "RF(1,0.5)": lambda: RandomFeatures(1.0, 0.5),
     "RF(10,0.5)": lambda: RandomFeatures(10.0, 0.5),
     # degree 4: Ferrari
@@ -85,6 +88,8 @@ def test_fast_path_agrees_with_subordination(name):
     g_fast, dg_fast, acc = law._fast_roots.stieltjes(z)
     # the rule must decide the overwhelming majority of points (else the path is not "fast")
     assert acc.mean() > 0.9
+    # off the axis (no merging roots) rules 1 and 1b decide every point
+    assert acc[z.imag > 1e-3 * (law._fast_roots.hi - law._fast_roots.lo)].all()
     twin = slow_twin(law)
     assert twin._fast_roots is None or not twin.fast_path
     g_slow = twin.stieltjes(z[acc])

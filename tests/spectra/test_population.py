@@ -658,7 +658,7 @@ def test_sweep_discrete_populations(pop, ratio, variance, zero_mass, logs, angle
 
 
 @pytest.mark.slow
-@settings(deadline=None, max_examples=1500)
+@settings(deadline=None, max_examples=600)
 @given(**DISCRETE_SWEEP)
 def test_sweep_discrete_populations_many(pop, ratio, variance, zero_mass, logs, angles):
     discrete_case(pop, ratio, variance, zero_mass, logs, angles)
