@@ -252,7 +252,9 @@ class AlgebraicRoots:
             redo &= ok
             small = redo & ~(lead > 1e-13 * biggest)
             reverse = small & (np.abs(c[0]) > 1e-13 * biggest)
-            ok &= ~(small & ~reverse)  # both ends vanish: not decided here
+            both = small & ~reverse  # both ends small: roots at both extremes (two-sided)
+            ends = (lead > 0) & (np.abs(c[0]) > 0)
+            ok &= ~(both & ~ends)  # an end vanishes exactly: not decided here
             redo &= ~small
             for mask, flip in ((redo, False), (reverse, True)):
                 if not mask.any():
@@ -266,7 +268,56 @@ class AlgebraicRoots:
                                                strict=True)):
                     for target, value in zip((roots, ps, dps, errs), values, strict=True):
                         target[i][mask] = value
+            bad = np.zeros(lead.shape, dtype=bool)
+            for r, e in zip(roots, errs, strict=True):
+                bad |= ~(e <= 1e-8 * np.abs(r))
+            bad &= (redo | small) & ends & ok
+            if bad.any():
+                self._two_sided(c, bad, roots, ps, dps, errs)
         return roots, ps, dps, errs, ok
+
+    def _two_sided(self, c, mask, roots, ps, dps, errs):
+        """Roots spanning more orders of magnitude than double precision resolves (next to
+        a heavy atom: ``u`` and ``-m0/s``): the companion matrix of ``P`` gives the large
+        roots to full relative accuracy, that of the reversed polynomial the small ones.
+        The ``k`` largest of the first and ``d - k`` smallest of the second are combined,
+        with the ``k`` whose worst relative error estimate is least (in place, at ``mask``).
+        """
+        d = self.degree
+        sub = [ck[mask] for ck in c]
+        big = polynomial_roots(np.stack(sub, axis=-1))
+        rev = polynomial_roots(np.stack(sub[::-1], axis=-1))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            small = np.where(rev == 0, np.inf + 0j, 1.0 / np.where(rev == 0, 1.0, rev))
+        rows = np.arange(big.shape[0])[:, None]
+        big = big[rows, np.argsort(-np.abs(big), axis=1)]
+        small = small[rows, np.argsort(np.abs(small), axis=1)]
+
+        def relative_errors(cand):
+            _, _, e = self._evaluate_roots(sub, [cand[:, i] for i in range(d)])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                rel = np.stack(e, axis=-1) / np.abs(cand)
+            rel[~np.isfinite(rel)] = np.inf
+            return rel
+
+        rel_big, rel_small = relative_errors(big), relative_errors(small)
+        # worst error of the combination "k largest + (d - k) smallest", k = 0..d
+        lead_worst = np.maximum.accumulate(rel_big, axis=1)
+        tail_worst = np.maximum.accumulate(rel_small, axis=1)
+        cost = np.full((big.shape[0], d + 1), np.inf)
+        cost[:, 0] = tail_worst[:, -1]
+        cost[:, d] = lead_worst[:, -1]
+        for k in range(1, d):
+            cost[:, k] = np.maximum(lead_worst[:, k - 1], tail_worst[:, d - k - 1])
+        best = np.argmin(cost, axis=1)
+        take_big = np.arange(d)[None, :] < best[:, None]
+        # column i: the i-th largest if i < k, else the (i - k)-th smallest
+        idx_small = np.clip(np.arange(d)[None, :] - best[:, None], 0, d - 1)
+        combined = np.where(take_big, big, small[rows, idx_small])
+        new = [np.ascontiguousarray(combined[:, i]) for i in range(d)]
+        for i, values in enumerate(zip(new, *self._evaluate_roots(sub, new), strict=True)):
+            for target, value in zip((roots, ps, dps, errs), values, strict=True):
+                target[i][mask] = value
 
     def _evaluate_roots(self, c, roots):
         """``P`` and ``P'`` at each root and ``|P/P'|``, the size of the next Newton step

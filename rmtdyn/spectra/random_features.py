@@ -45,6 +45,7 @@ from functools import cached_property
 import numpy as np
 
 from rmtdyn import _validation as check
+from rmtdyn.errors import ConvergenceError
 from rmtdyn.solvers.continuation import solve_by_continuation
 from rmtdyn.spectra.activations import (
     ActivationCoefficients,
@@ -150,13 +151,20 @@ class RandomFeatures(Spectrum):
     def _nonlinear_by_continuation(self, z):
         """Nonlinear features: the Pennington-Worah equation for ``p`` by continuation."""
         psi = self.psi
-        # Near z = 0 the equation loses digits (t = 1/(z psi) is huge). With an atom or a hard
-        # edge at 0 (gamma >= 1), |z| < 1e-10 bound is evaluated at |z| = 1e-10 bound in the
-        # same direction. For gamma < 1 the bulk stays away from 0, g is analytic there, and
-        # |z| < 1e-6 bound uses the first-order Taylor expansion from |z| = 1e-6 bound.
-        # (bound = the upper bound of the bulk; z = 0 goes to -floor.)
+        # Near z = 0 the equation loses digits (t = 1/(z psi) is huge). For gamma != 1 the
+        # bulk stays away from 0, so the continuous part u = g - m0/z (m0 = 1 - 1/gamma, the
+        # atom at 0, or 0) is analytic there: |z| < floor uses u's first-order Taylor
+        # expansion from |z| = floor in the same direction (floor = 1e-6 bound, 1e-10 bound
+        # with an atom; bound = the upper bound of the bulk; z = 0 goes to -floor). At
+        # gamma = 1 the bulk has a hard edge at 0, which this solver does not resolve below
+        # 1e-10 bound: it raises there (the algebraic fast path covers it).
         floor = (1e-10 if self.ratio >= 1.0 else 1e-6) * self._upper_bound
         size = np.abs(z)
+        if self.ratio == 1.0 and np.any(size < floor):
+            raise ConvergenceError(
+                f"random-features continuation solver: |z| < {floor:.3g} is too close to the "
+                "hard edge at 0 (ratio = 1); use the algebraic fast path (fast_path=True)",
+                residual=float("inf"))
         z_eval = np.where(size < floor, z * floor / np.maximum(size, 1e-300), z)
         z_eval = np.where(size == 0, -floor + 0j, z_eval)
         # the relative residual reachable near 0 is ~eps * bound/|z|: accept 1e-8 there
@@ -178,8 +186,16 @@ class RandomFeatures(Spectrum):
             dp = -dfdz / dfdp
         g = (psi * p + 1 - psi) / z_eval
         dg = psi * dp / z_eval - g / z_eval
-        if self.ratio < 1.0:
-            g = g + dg * (z - z_eval)
+        moved = z_eval != z
+        if moved.any():
+            m0 = max(0.0, 1.0 - 1.0 / self.ratio)
+            ze, zz = z_eval[moved], z[moved]
+            du = dg[moved] + m0 / ze**2
+            with np.errstate(divide="ignore", invalid="ignore"):
+                pole = np.where(zz == 0, complex(0.0, -np.inf), m0 / zz) if m0 else 0.0
+            g[moved] = pole + (g[moved] - m0 / ze) + du * (zz - ze)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                dg[moved] = du - (m0 / zz**2 if m0 else 0.0)
         return g, dg
 
     def _q(self, p, z):
