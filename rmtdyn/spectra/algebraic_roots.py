@@ -42,7 +42,8 @@ both approach ``m0/(z - x0)`` and the roots of ``P`` cannot resolve ``u``).
    (``near_axis_height``): all edges are real zeros of the discriminant, so a second bulk
    or a gap far below the scale (at 1e-8 of it, say) is never within ``delta``.
 3. Every chosen root takes one Newton step on ``P`` (kept only if it lowers ``|P|``); it
-   must reach the relative residual ``|P| / sum_k |c_k| |g|^k <= 1e-12``.
+   must reach the relative residual ``|P| / sum_k |c_k| |g|^k <= 1e-12``. On the real axis
+   a root whose imaginary part is below its error (``|P/P'| + 4 eps |g|``) is made real.
 4. Near an atom, or the lower end of the hull (a hard edge or an atom at 0 for laws on
    ``[0, inf)``), where ``g`` blows up, the physical branch's certified Newton-Puiseux
    expansion is used instead (``rmtdyn.spectra.local_expansion``).
@@ -581,9 +582,11 @@ class AlgebraicRoots:
         The working polynomial's coefficients are exact rationals, its roots come from
         ``_mp_roots``; rule 1 for ``Im z > 0``, and where it does not decide, rule 2 with the
         reference at height ``delta = 10^(15 - dps) scale`` or, next to an atom or hard edge
-        at distance ``d``, ``delta d/scale``; each root with the tolerance
-        ``10^(10 - dps) |w| + 10 |P/P'|``. Used where double precision cannot resolve the
-        law (square-root edges, structure far below ``1e-6`` of its scale).
+        at distance ``d``, ``delta d/scale``, or else at the heights ``near_axis_height 10^k``
+        (``k <= RULE2_RUNGS``) of the double-precision rule 2, each in one step; each root
+        with the tolerance ``10^(10 - dps) |w| + 10 |P/P'|``. Used where double precision
+        cannot resolve the law (square-root edges, structure far below ``1e-6`` of its
+        scale).
         """
         import mpmath
 
@@ -671,6 +674,9 @@ class AlgebraicRoots:
                 near = min((abs(zz - x) for x in sites), default=mpmath.mpf(0))
                 if 0 < near < self.scale:
                     heights.append(delta * near / self.scale)
+                # then, where rule 1 is not decisive that low (two roots in the segment next
+                # to a heavy atom), the rungs of the double-precision rule 2, in one step each
+                heights += [self.near_axis_height * 10.0**k for k in range(RULE2_RUNGS + 1)]
                 for height in heights:
                     if u is None:
                         u = nearest(zz, height)
@@ -714,6 +720,16 @@ class AlgebraicRoots:
             np.copyto(g, trial, where=better)
             np.copyto(dp, dpt, where=better)
             np.copyto(ap, apt, where=better)
+            # on the real axis an imaginary part below the root's error (|P/P'| + 4 eps |g|)
+            # is noise of the complex closed forms: the polynomial is real, so the root is
+            # made real (within its error, and Im g(x + i0) <= 0 then holds exactly)
+            snap = (z.imag == 0) & (g.imag != 0)
+            snap &= np.abs(g.imag) <= ap / np.abs(dp) + 4e-16 * np.abs(g)
+            if snap.any():
+                idx = np.flatnonzero(snap)
+                g[idx] = g[idx].real
+                ps, dp[idx] = self._eval([ck[idx] for ck in c], g[idx])
+                ap[idx] = np.abs(ps)
             ag = np.abs(g)
             size = np.abs(c[-1])
             for ck in c[-2::-1]:

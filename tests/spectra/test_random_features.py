@@ -222,11 +222,9 @@ def test_real_axis_next_to_a_heavy_atom(activation):
     lower = law.support()[0][0]
     u_bound = 1e-4 / lower
     assert np.all(np.abs(g - m0 / x) <= u_bound + 4e-16 * np.abs(m0 / x))
-    # the same from the roots at 50 digits, where that rule decides (for relu its single
-    # reference height is too low next to the atom; it then declines, which is allowed)
+    # the same from the roots at 50 digits
     hp, _, ok = law._fast_roots._high_precision_rule(x + 0j)
-    assert ok.all() or activation == "relu"
-    assert ok.any() and np.max(np.abs(hp[ok] - g[ok]) / np.abs(hp[ok])) < 1e-14
+    assert ok.all() and np.max(np.abs(hp - g) / np.abs(hp)) < 1e-14
 
 
 def test_continuation_fallback_near_zero():
