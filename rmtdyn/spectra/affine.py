@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from rmtdyn import _validation as check
-from rmtdyn.spectra.base import Spectrum, binomial_moment
+from rmtdyn.spectra.base import Spectrum, binomial_moment, divide_by_real
 
 
 def affine(spectrum: Spectrum, scale=1.0, shift=0.0) -> Spectrum:
@@ -41,9 +41,9 @@ class AffineSpectrum(Spectrum):
     def _stieltjes_upper(self, z):
         u = self._to_base(z)
         if self.scale > 0:
-            return self.base._stieltjes_upper(u) / self.scale
+            return divide_by_real(self.base._stieltjes_upper(u), self.scale)
         # c < 0 maps the upper half plane (and x + i0) to the lower one.
-        return np.conj(self.base._stieltjes_upper(np.conj(u))) / self.scale
+        return divide_by_real(np.conj(self.base._stieltjes_upper(np.conj(u))), self.scale)
 
     def _density_inside(self, x):
         return self.base._density_inside(self._to_base(x)) / abs(self.scale)

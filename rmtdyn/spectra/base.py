@@ -288,3 +288,13 @@ def binomial_moment(moments: Callable[[int], float], k: int, scale: float, shift
     """Moment ``E (c X + d)^k`` from the moments of ``X`` (binomial expansion)."""
     terms = (math.comb(k, j) * scale**j * shift ** (k - j) * moments(j) for j in range(k + 1))
     return float(sum(terms))
+
+
+def divide_by_real(g: np.ndarray, c: float) -> np.ndarray:
+    """``g / c`` for a real ``c``, part by part: ``(0 - i inf)/c`` stays ``0 -+ i inf``
+    (numpy's complex division turns ``0 * inf`` into a NaN real part)."""
+    g = np.asarray(g, dtype=complex)
+    out = np.empty(g.shape, dtype=complex)
+    out.real = g.real / c
+    out.imag = g.imag / c
+    return out

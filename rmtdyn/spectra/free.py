@@ -47,7 +47,7 @@ import numpy as np
 from rmtdyn import _validation as check
 from rmtdyn.solvers.continuation import solve_by_continuation
 from rmtdyn.spectra.affine import AffineSpectrum
-from rmtdyn.spectra.base import Spectrum
+from rmtdyn.spectra.base import Spectrum, divide_by_real
 
 __all__ = [
     "FreeSum",
@@ -140,9 +140,9 @@ def _stieltjes_and_derivative_closed(spec: Spectrum, z: np.ndarray):
         u = (z - d) / c
         if c > 0:
             g, dg = _stieltjes_and_derivative_closed(spec.base, _upper(u))
-            return g / c, dg / c**2
+            return divide_by_real(g, c), divide_by_real(dg, c**2)
         g, dg = _stieltjes_and_derivative_closed(spec.base, _upper(np.conj(u)))
-        return np.conj(g) / c, np.conj(dg) / c**2
+        return divide_by_real(np.conj(g), c), divide_by_real(np.conj(dg), c**2)
     g = spec._stieltjes_upper(z)
     funcs = _equation_derivatives(spec)
     dg = np.full(z.shape, np.nan + 0j)

@@ -113,3 +113,24 @@ def test_bad_arguments():
         w.response(-1.0)
     with pytest.raises(TypeError, match="n"):
         w.sample(2.5)
+
+
+@pytest.mark.parametrize("scale", [2.0, -2.0, 1e-3])
+def test_affine_image_on_its_atom_is_the_pole(scale):
+    """On an atom, g(x0 + i0) = -i inf, also for c A + d (numpy's complex division by c
+    would give a NaN real part); next to it, the pole m/(z - x0) dominates."""
+    law = scale * rd.MarchenkoPastur(2.0) + 1.0  # atom of mass 1/2 at 1
+    ((x0, m),) = law.atoms()
+    assert x0 == 1.0 and m == 0.5
+    g = law.stieltjes(np.array([x0 + 0j, x0 + 1e-300j, x0 - 1e-300j]))
+    assert g[0] == complex(0.0, -np.inf)
+    assert not np.isnan(g.real).any()
+    # 1e-300 above/below the atom: -+ i m/1e-300 (or -+ i inf below the base's resolution)
+    assert g[1].imag <= -0.99 * m * 1e300 and g[2] == np.conj(g[1])
+    z = x0 + 1e-9j * abs(scale)
+    g_near = law.stieltjes(np.array([z]))[0]
+    assert abs(g_near * (z - x0) / m - 1) < 1e-6
+    from rmtdyn.spectra.free import stieltjes_and_derivative
+
+    g2, dg2 = stieltjes_and_derivative(law, np.array([x0 + 0j]))
+    assert not np.isnan(g2.real).any() and np.isinf(g2.imag).all()
