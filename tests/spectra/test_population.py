@@ -486,6 +486,9 @@ def reference_density(g_pop, ratio, variance, z, seed, near_edge, digits=45, dep
     stages = range(1, depth // 2 + 1) if near_edge else [depth // 2]
     first = z0c + 1j * 10.0 ** (-2 * stages[0]) * abs(z0c) if near_edge else z0c
     v0 = complex(seed(first))
+    if v0 == 0 and first != 0:  # rmtdyn does not solve |z| < 1e-300 (g(0) there): seed from
+        up = 1.000001e-300 / abs(first)  # the same direction at |z| = 1e-300, v ~ z near 0
+        v0 = complex(seed(first * up)) / up
     lost = math.log10(1 + float(ratio)) + math.log10(max(abs(v0), 1e-300)) - math.log10(abs(z))
     dps = digits + max(0, math.ceil(lost))
     with mpmath.workdps(dps):
@@ -743,6 +746,8 @@ def free_product_population(a, b):
     def g(u):
         lower = u.imag < 0
         uu = mpmath.conj(u) if lower else u
+        if uu == 0:  # (an outer secant step can land on 0): the limit from above, far below
+            uu = mpmath.mpc(0, mpmath.mpf(10) ** (-2 * mpmath.mp.dps))  # every digit kept
         w0 = complex(inner._solve_v(np.array([complex(uu)]))[0])
         # the inner terms ~ a |w| cancel down to |u| (w -> w* != 0 at the atom when a > 1)
         lost = math.log10(1 + a) + math.log10(max(abs(w0), 1e-300)) - float(mpmath.log10(abs(uu)))
