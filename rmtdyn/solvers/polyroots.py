@@ -198,9 +198,10 @@ def aberth_roots(c: list[np.ndarray], max_iterations: int = 60,
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         inv = 1.0 / c[d]
         a = [ck * inv for ck in c[:-1]]  # monic: g^d + a[d-1] g^(d-1) + ... + a[0]
+        abs_a = [np.abs(ak) for ak in a]  # for the rounding scale of P
         radius = np.zeros(c[0].shape)
-        for k, ak in enumerate(a):
-            np.maximum(radius, np.abs(ak) ** (1.0 / (d - k)), out=radius)
+        for k, ak in enumerate(abs_a):
+            np.maximum(radius, ak ** (1.0 / (d - k)), out=radius)
         radius[~np.isfinite(radius)] = 0.0
         roots = [radius * complex(np.cos(t), np.sin(t))
                  for t in 2 * np.pi * np.arange(d) / d + 0.7]
@@ -216,12 +217,12 @@ def aberth_roots(c: list[np.ndarray], max_iterations: int = 60,
                     dp += p
                     p *= r
                     p += a[k]
-                size = np.abs(a[0])  # sum_k |a_k| |r|^k, the scale of rounding in p
+                size = abs_a[0].copy()  # sum_k |a_k| |r|^k, the scale of rounding in p
                 ar = np.abs(r)
                 power = np.ones(ar.shape)
-                for ak in a[1:]:
+                for ak in abs_a[1:]:
                     power *= ar
-                    size += np.abs(ak) * power
+                    size += ak * power
                 size += power * ar
                 newton = p / dp
                 s = np.zeros(r.shape, dtype=complex)

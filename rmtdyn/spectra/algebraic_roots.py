@@ -206,6 +206,10 @@ class AlgebraicRoots:
             out.append(ck)
         return out
 
+    def _working_coefficients(self, z: np.ndarray) -> list[np.ndarray]:
+        """``[c_0, ..., c_d]`` of the working polynomial at ``z`` (in ``s = z - x0``)."""
+        return self._coefficient_list(z - self._shift if self._shift else z, self._terms)
+
     def _eval(self, c: list[np.ndarray], g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(P, dP/dg)`` at ``g`` (Horner, in place)."""
         d = self.degree
@@ -248,8 +252,7 @@ class AlgebraicRoots:
                 roots, converged = aberth_roots(c)
                 redo = ~converged
             ps, dps, errs = self._evaluate_roots(c, roots)
-            for r, e in zip(roots, errs, strict=True):
-                redo |= ~(e <= 1e-8 * np.abs(r))
+            redo |= self._inaccurate(roots, errs)
             redo &= ok
             small = redo & ~(lead > 1e-13 * biggest)
             reverse = small & (np.abs(c[0]) > 1e-13 * biggest)
@@ -264,15 +267,8 @@ class AlgebraicRoots:
                 r = polynomial_roots(np.stack(sub[::-1] if flip else sub, axis=-1))
                 if flip:
                     r = np.where(r == 0, np.inf + 0j, 1.0 / np.where(r == 0, 1.0, r))
-                new = [np.ascontiguousarray(r[:, i]) for i in range(self.degree)]
-                for i, values in enumerate(zip(new, *self._evaluate_roots(sub, new),
-                                               strict=True)):
-                    for target, value in zip((roots, ps, dps, errs), values, strict=True):
-                        target[i][mask] = value
-            bad = np.zeros(lead.shape, dtype=bool)
-            for r, e in zip(roots, errs, strict=True):
-                bad |= ~(e <= 1e-8 * np.abs(r))
-            bad &= (redo | small) & ends & ok
+                self._store(sub, mask, r, (roots, ps, dps, errs))
+            bad = self._inaccurate(roots, errs) & (redo | small) & ends & ok
             if bad.any():
                 self._two_sided(c, bad, roots, ps, dps, errs)
         return roots, ps, dps, errs, ok
@@ -314,10 +310,23 @@ class AlgebraicRoots:
         take_big = np.arange(d)[None, :] < best[:, None]
         # column i: the i-th largest if i < k, else the (i - k)-th smallest
         idx_small = np.clip(np.arange(d)[None, :] - best[:, None], 0, d - 1)
-        combined = np.where(take_big, big, small[rows, idx_small])
-        new = [np.ascontiguousarray(combined[:, i]) for i in range(d)]
+        self._store(sub, mask, np.where(take_big, big, small[rows, idx_small]),
+                    (roots, ps, dps, errs))
+
+    @staticmethod
+    def _inaccurate(roots, errs) -> np.ndarray:
+        """Points where some root's error estimate exceeds ``1e-8`` of its size."""
+        bad = np.zeros(errs[0].shape, dtype=bool)
+        for r, e in zip(roots, errs, strict=True):
+            bad |= ~(e <= 1e-8 * np.abs(r))
+        return bad
+
+    def _store(self, sub, mask, found, targets):
+        """Write the roots ``found`` (shape ``(mask.sum(), d)``, of the coefficients ``sub``)
+        and their ``P``, ``P'`` and error estimates into ``targets`` at ``mask``."""
+        new = [np.ascontiguousarray(found[:, i]) for i in range(self.degree)]
         for i, values in enumerate(zip(new, *self._evaluate_roots(sub, new), strict=True)):
-            for target, value in zip((roots, ps, dps, errs), values, strict=True):
+            for target, value in zip(targets, values, strict=True):
                 target[i][mask] = value
 
     def _evaluate_roots(self, c, roots):
@@ -399,17 +408,8 @@ class AlgebraicRoots:
         delta = self.near_axis_height
         x = z.real
         # the reference: rule 1 at the lowest height delta 10^k (k <= RULE2_RUNGS) that decides
-        ref = np.zeros(z.shape, dtype=complex)
-        level = np.full(z.shape, -1)
-        for k in range(RULE2_RUNGS + 1):
-            todo = np.flatnonzero(level < 0)
-            if not todo.size:
-                break
-            zk = x[todo] + 1j * delta * 10.0**k
-            gk, _, _, okk = self._upper_rule(zk, self._coefficient_list(zk - self._shift,
-                                                                         self._terms))
-            ref[todo[okk]] = gk[okk]
-            level[todo[okk]] = k
+        ref, level = self._lowest_deciding(x, range(RULE2_RUNGS + 1),
+                                           lambda k, todo: delta * 10.0**k)
         ok = level >= 0
         # down the rungs delta 10^k -> delta 10^(k-1) -> ... -> delta, then to z itself: each
         # step takes the nearest root and needs it 4x nearer than any other
@@ -444,17 +444,8 @@ class AlgebraicRoots:
         decides, then down the rungs ``y 2^(k-1), ..., y`` taking the nearest root, each step
         accepted only if it is 4x nearer than any other (as in rule 2)."""
         x, y = z.real, z.imag
-        ref = np.zeros(z.shape, dtype=complex)
-        level = np.full(z.shape, -1)
-        for k in range(1, CLIMB_RUNGS + 1):
-            todo = np.flatnonzero(level < 0)
-            if not todo.size:
-                break
-            zk = x[todo] + 1j * y[todo] * 2.0**k
-            gk, _, _, okk = self._upper_rule(zk, self._coefficient_list(zk - self._shift,
-                                                                         self._terms))
-            ref[todo[okk]] = gk[okk]
-            level[todo[okk]] = k
+        ref, level = self._lowest_deciding(x, range(1, CLIMB_RUNGS + 1),
+                                           lambda k, todo: y[todo] * 2.0**k)
         ok = level > 0
         for k in range(int(level.max(initial=0)), 0, -1):
             idx = np.flatnonzero(ok & (level >= k))
@@ -464,11 +455,27 @@ class AlgebraicRoots:
         p, dp = self._eval(c, g)
         return g, p, dp, ok
 
+    def _lowest_deciding(self, x, rungs, height):
+        """Rule 1 at ``x + i height(k, todo)`` for the rungs ``k`` in order, each on the points
+        ``todo`` not yet decided: ``(ref, level)``, the root and the first rung that decides
+        (``-1``: none)."""
+        ref = np.zeros(x.shape, dtype=complex)
+        level = np.full(x.shape, -1)
+        for k in rungs:
+            todo = np.flatnonzero(level < 0)
+            if not todo.size:
+                break
+            zk = x[todo] + 1j * height(k, todo)
+            gk, _, _, okk = self._upper_rule(zk, self._working_coefficients(zk))
+            ref[todo[okk]] = gk[okk]
+            level[todo[okk]] = k
+        return ref, level
+
     def _follow(self, x, ref, height):
         """The root at ``x + i height`` nearest ``ref``, and whether it is 4x nearer than any
         other (one rung of rules 1b and 2)."""
         zk = x + 1j * height
-        roots, _, _, _, okr = self._roots(self._coefficient_list(zk - self._shift, self._terms))
+        roots, _, _, _, okr = self._roots(self._working_coefficients(zk))
         new, sep_ok = self._nearest(ref, roots)
         return new, okr & sep_ok
 
@@ -696,7 +703,7 @@ class AlgebraicRoots:
         """Rules 1-3 on one block: ``(g, g', accepted)`` (``upper_only``: rule 1 for every
         ``Im z > 0``, also below ``delta``)."""
         sz = z - self._shift if self._shift else z
-        c = self._coefficient_list(sz, self._terms)
+        c = self._working_coefficients(z)
         high = z.imag > 0 if upper_only else z.imag >= self.near_axis_height
         if high.all():
             g, p, dp, acc = self._upper_rule(z, c)

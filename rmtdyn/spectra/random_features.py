@@ -193,8 +193,7 @@ class RandomFeatures(Spectrum):
             du = dg[moved] + m0 / ze**2
             with np.errstate(divide="ignore", invalid="ignore"):
                 pole = np.where(zz == 0, complex(0.0, -np.inf), m0 / zz) if m0 else 0.0
-            g[moved] = pole + (g[moved] - m0 / ze) + du * (zz - ze)
-            with np.errstate(divide="ignore", invalid="ignore"):
+                g[moved] = pole + (g[moved] - m0 / ze) + du * (zz - ze)
                 dg[moved] = du - (m0 / zz**2 if m0 else 0.0)
         return g, dg
 
