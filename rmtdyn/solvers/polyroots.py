@@ -98,7 +98,7 @@ def _quadratic_monic(b: np.ndarray, c: np.ndarray) -> list[np.ndarray]:
     avoids cancellation, roots ``q`` and ``c/q``."""
     s = complex_sqrt(b * b - 4.0 * c)
     flip = (b.real * s.real + b.imag * s.imag) < 0  # Re(conj(b) s) < 0: use -s
-    s[flip] = -s[flip]
+    np.negative(s, out=s, where=flip)
     q = -0.5 * (b + s)
     r2 = c / q
     zero = q == 0  # b = c = 0: double root 0
@@ -124,7 +124,7 @@ def _cubic_monic(a: np.ndarray, b: np.ndarray, d: np.ndarray, which=(0, 1, 2)) -
     p3 = p * (1.0 / 3.0)
     s = complex_sqrt(hq * hq + p3 * p3 * p3)
     flip = (hq.real * s.real + hq.imag * s.imag) < 0
-    s[flip] = -s[flip]
+    np.negative(s, out=s, where=flip)
     u = complex_cbrt(hq + s)
     with np.errstate(divide="ignore", invalid="ignore"):
         v = p3 / u

@@ -17,6 +17,12 @@ it converges geometrically for analytic activations (tanh, erf). The rule is bui
 the Chebyshev algorithm from the moments ``int_0^inf z^k e^{-z^2/2} dz = 2^{(k-1)/2}
 Gamma((k+1)/2)`` in 120-digit mpmath arithmetic, then Golub-Welsch (eigenvalues of the
 Jacobi matrix) in double precision.
+
+High precision (``high_precision_coefficients``, used by ``stieltjes(z, dps=...)``): ``eta``
+and ``zeta`` in closed form for ReLU (``1/2 - 1/(2 pi)``, ``1/4``) and erf
+(``(2/pi) asin(2/3)``, ``4/(3 pi)``, from ``E erf(z)^2 = (2/pi) asin(2/3)`` and
+``E erf'(z) = 2/sqrt(3 pi)``); for tanh and for callables that accept and return mpmath
+numbers, by mpmath's tanh-sinh quadrature on each half line at ``dps + 20`` digits.
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ from scipy import special
 from scipy.linalg import eigh_tridiagonal
 
 __all__ = ["ActivationCoefficients", "activation_function", "gaussian_coefficients",
-           "gaussian_expectation", "half_range_hermite_rule"]
+           "gaussian_expectation", "half_range_hermite_rule", "high_precision_coefficients"]
 
 _SQRT_2PI = math.sqrt(2.0 * math.pi)
 
@@ -129,3 +135,59 @@ def gaussian_coefficients(f: Callable[[np.ndarray], np.ndarray]) -> ActivationCo
         raise ValueError("activation has non-finite Gaussian moments")
     return ActivationCoefficients(mu0=mu0, eta=max(second - mu0**2, 0.0), zeta=slope**2,
                                   kappa2=kappa2)
+
+
+def _mp_expectation(f, dps: int):
+    """``E f(z)``, ``z ~ N(0, 1)``, by mpmath quadrature on ``(-inf, 0]`` and ``[0, inf)``
+    at ``dps + 20`` digits; raises ``ValueError`` if the error estimate exceeds
+    ``10^-(dps + 5)`` (e.g. a kink away from 0)."""
+    import mpmath
+
+    with mpmath.workdps(dps + 20):
+        value, error = mpmath.quad(lambda x: f(x) * mpmath.exp(-x * x / 2), [-mpmath.inf, 0,
+                                                                          mpmath.inf],
+                                   error=True)
+        if not error <= mpmath.mpf(10) ** (-(dps + 5)) * (1 + abs(value)):
+            raise ValueError(f"activation: Gaussian moment not resolved to {dps} digits by "
+                             f"quadrature (error estimate {mpmath.nstr(error, 3)})")
+        return value / mpmath.sqrt(2 * mpmath.pi)
+
+
+def high_precision_coefficients(activation, dps: int):
+    """``(eta, zeta)`` of an activation as sympy numbers good to at least ``dps`` digits.
+
+    Exact closed forms for ``"relu"`` and ``"erf"`` (module docstring); mpmath quadrature
+    for ``"tanh"`` and for a callable that maps an ``mpmath.mpf`` to an ``mpmath.mpf``
+    (a callable that returns a float would silently cap the precision: it raises
+    ``NotImplementedError``).
+    """
+    import mpmath
+    import sympy as sp
+
+    key = activation.lower() if isinstance(activation, str) else None
+    if key == "relu":
+        return sp.Rational(1, 2) - 1 / (2 * sp.pi), sp.Rational(1, 4)
+    if key == "erf":
+        return 2 * sp.asin(sp.Rational(2, 3)) / sp.pi, sp.Rational(4, 3) / sp.pi
+    if key == "tanh":
+        f = mpmath.tanh
+    elif callable(activation):
+        f = activation
+        try:
+            with mpmath.workdps(dps + 20):
+                probe = f(mpmath.mpf(3) / 7)
+        except (TypeError, ValueError, AttributeError) as exc:
+            probe = exc
+        if not isinstance(probe, mpmath.mpf):
+            raise NotImplementedError(
+                "stieltjes(z, dps=...) with a callable activation needs one that maps an "
+                f"mpmath.mpf to an mpmath.mpf (got {type(probe).__name__}); e.g. use "
+                "mpmath functions inside it")
+    else:
+        raise ValueError(f"activation {activation!r} has no high-precision coefficients")
+    with mpmath.workdps(dps + 20):
+        mu0 = _mp_expectation(f, dps)
+        second = _mp_expectation(lambda x: f(x) ** 2, dps)
+        slope = _mp_expectation(lambda x: x * f(x), dps)
+        digits = dps + 20
+        return sp.Float(second - mu0**2, digits), sp.Float(slope**2, digits)

@@ -69,6 +69,11 @@ class AffineSpectrum(Spectrum):
 
         return affine_equation(self.base.equation(), self.scale, self.shift)
 
+    def _high_precision_equation(self, dps):
+        from rmtdyn.symbolic.algebra import affine_equation
+
+        return affine_equation(self.base.high_precision_equation(dps), self.scale, self.shift)
+
     def r_transform(self):
         import sympy as sp
 

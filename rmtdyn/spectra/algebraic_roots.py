@@ -268,9 +268,11 @@ class AlgebraicRoots:
                 if flip:
                     r = np.where(r == 0, np.inf + 0j, 1.0 / np.where(r == 0, 1.0, r))
                 self._store(sub, mask, r, (roots, ps, dps, errs))
-            bad = self._inaccurate(roots, errs) & (redo | small) & ends & ok
-            if bad.any():
-                self._two_sided(c, bad, roots, ps, dps, errs)
+            redone = redo | small
+            if redone.any():
+                bad = self._inaccurate(roots, errs) & redone & ends & ok
+                if bad.any():
+                    self._two_sided(c, bad, roots, ps, dps, errs)
         return roots, ps, dps, errs, ok
 
     def _two_sided(self, c, mask, roots, ps, dps, errs):
@@ -362,9 +364,16 @@ class AlgebraicRoots:
         # b (x = hi) lies to the left of the directed chord a -> b: Im(conj(b - a)(w - a)) > 0
         nab = np.abs(ab)
         degenerate = ~(nab > 0)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             kr = ab.real / nab
             ki = ab.imag / nab
+            # the chord's offsets kr Im(e) - ki Re(e) at its ends e = a, b, and the line
+            # Re(w conj(a - b)) = (|a|^2 - |b|^2)/2 of the points equidistant from them
+            off_a = kr * a.imag - ki * a.real
+            off_b = kr * b.imag - ki * b.real
+            mid = 0.5 * ((a.real * a.real + a.imag * a.imag) - (b.real * b.real + b.imag * b.imag))
+            if degenerate.any():
+                off_a[degenerate] = off_b[degenerate] = -np.inf
         count = np.zeros(z.shape, dtype=np.int8)
         g = np.zeros(z.shape, dtype=complex)
         gp = np.zeros(z.shape, dtype=complex)
@@ -381,14 +390,12 @@ class AlgebraicRoots:
                 # signed distance outside the disk |w + i/(2y)| <= 1/(2y), to first order
                 # near its boundary: y |w|^2 + Im w (negative inside; no cancellation)
                 d_disk = y * (wr * wr + wi * wi) + wi
-                # signed distance to the chord, positive on the side of the arc
-                # (measured from the chord's end nearer to w: no cancellation when z is close
-                # to an end of the hull and that end of the chord is huge)
-                near_b = np.abs(w - b) < np.abs(w - a)
-                end = np.where(near_b, b, a)
-                d_chord = kr * (wi - end.imag) - ki * (wr - end.real)
-                if degenerate.any():
-                    d_chord[degenerate] = np.inf
+                # signed distance to the chord, positive on the side of the arc, measured
+                # from the chord's end nearer to w (its rounding error, eps times the larger
+                # of |w| and that end, stays below tol even when z is close to an end of the
+                # hull and that end of the chord is huge)
+                near_b = ab.real * wr + ab.imag * wi > -mid  # Re(w conj(b - a)) > -mid
+                d_chord = kr * wi - ki * wr - np.where(near_b, off_b, off_a)
                 # not outside by more than tol (rounding cannot move it out)
                 inside = ~((d_disk > tol) | (d_chord < -tol))
                 count += inside
@@ -518,15 +525,22 @@ class AlgebraicRoots:
         return self._delta
 
     # ---------------------------------------------------------------- public
-    def stieltjes(self, z: np.ndarray):
-        """``(g, dg/dz, accepted)`` for a 1-D array ``z`` with ``Im z >= 0``."""
+    def stieltjes(self, z: np.ndarray, derivative: bool = True):
+        """``(g, dg/dz, accepted)`` for a 1-D array ``z`` with ``Im z >= 0``
+        (``derivative=False``: ``dg`` is not computed and is returned as ``None``)."""
         z = np.ascontiguousarray(z, dtype=complex).ravel()
         g = np.empty(z.shape, dtype=complex)
-        dg = np.empty(z.shape, dtype=complex)
+        dg = np.empty(z.shape, dtype=complex) if derivative else None
         acc = np.empty(z.shape, dtype=bool)
+
+        def put(idx, values):
+            g[idx], acc[idx] = values[0], values[2]
+            if derivative:
+                dg[idx] = values[1]
+
         for start in range(0, z.size, BLOCK):
             sl = slice(start, start + BLOCK)
-            g[sl], dg[sl], acc[sl] = self._stieltjes_block(z[sl])
+            put(sl, self._stieltjes_block(z[sl], derivative=derivative))
         for x0 in self._sites:
             near = np.abs(z - x0) < 0.1 * self.scale
             if near.any():
@@ -534,8 +548,7 @@ class AlgebraicRoots:
                 if branch is not None:
                     inside = np.flatnonzero(near)[np.abs(z[near] - x0) < branch.radius]
                     if inside.size:
-                        g[inside], dg[inside] = branch.evaluate(z[inside])
-                        acc[inside] = True
+                        put(inside, (*branch.evaluate(z[inside]), True))
         # rule 5: undecided points in mpmath
         if self._work_exact is not None and not acc.all():
             near = ~acc
@@ -544,12 +557,12 @@ class AlgebraicRoots:
                 near &= gap < HIGH_PRECISION_ZONE * self.scale
             if near.any():
                 idx = np.flatnonzero(near)
-                g[idx], dg[idx], acc[idx] = self._high_precision_rule(z[idx])
+                put(idx, self._high_precision_rule(z[idx]))
         # on an atom (z = x0 + i0) g is its pole: the limit from above is -i inf
         for x0 in self.atom_loc:
             at = z == x0
             if at.any():
-                g[at], dg[at], acc[at] = complex(0.0, -np.inf), complex(-np.inf, 0.0), True
+                put(at, (complex(0.0, -np.inf), complex(-np.inf, 0.0), True))
         return g, dg, acc
 
     def local_branch(self, x0: float):
@@ -699,9 +712,9 @@ class AlgebraicRoots:
                 g[i], dg[i], acc[i] = complex(value), complex(slope), True
         return g, dg, acc
 
-    def _stieltjes_block(self, z, upper_only: bool = False):
+    def _stieltjes_block(self, z, upper_only: bool = False, derivative: bool = True):
         """Rules 1-3 on one block: ``(g, g', accepted)`` (``upper_only``: rule 1 for every
-        ``Im z > 0``, also below ``delta``)."""
+        ``Im z > 0``, also below ``delta``; ``derivative=False``: ``g'`` is ``None``)."""
         sz = z - self._shift if self._shift else z
         c = self._working_coefficients(z)
         high = z.imag > 0 if upper_only else z.imag >= self.near_axis_height
@@ -743,20 +756,24 @@ class AlgebraicRoots:
                 size *= ag
                 size += np.abs(ck)
             acc &= ap <= 1e-12 * size
-            # g' = -P_z / P_g by implicit differentiation
-            cz = self._coefficient_list(sz, self._dterms)
-            pz = cz[-1].copy()
-            for ck in cz[-2::-1]:
-                pz *= g
-                pz += ck
-            dg = -pz / dp
+            dg = None
+            if derivative:  # g' = -P_z / P_g by implicit differentiation
+                cz = self._coefficient_list(sz, self._dterms)
+                pz = cz[-1].copy()
+                for ck in cz[-2::-1]:
+                    pz *= g
+                    pz += ck
+                dg = -pz / dp
             if self._pole:  # back from u = g - m0/s to g
                 inv = 1.0 / sz
                 g = g + self._pole * inv
-                dg = dg - self._pole * inv * inv
-        acc &= np.isfinite(g) & np.isfinite(dg)
+                if derivative:
+                    dg = dg - self._pole * inv * inv
+        acc &= np.isfinite(g)
+        if derivative:
+            acc &= np.isfinite(dg)
+            dg[~acc] = np.nan
         g[~acc] = np.nan
-        dg[~acc] = np.nan
         return g, dg, acc
 
 

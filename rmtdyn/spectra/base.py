@@ -79,10 +79,12 @@ class Spectrum(ABC):
         return out.reshape(z.shape)
 
     def _stieltjes_mp(self, z: np.ndarray, dps: int) -> np.ndarray:
-        """High-precision ``g`` from the algebraic equation: nearest root, polished in mpmath."""
+        """High-precision ``g``: the root of ``high_precision_equation(dps)`` next to the
+        double-precision value, polished in mpmath (``rmtdyn.symbolic.highprec``)."""
         from rmtdyn.symbolic.highprec import stieltjes_from_equation
 
-        return stieltjes_from_equation(self.equation(), z, self.stieltjes(z), dps)
+        return stieltjes_from_equation(self.high_precision_equation(dps), z, self.stieltjes(z),
+                                       dps)
 
     def density(self, x) -> np.ndarray:
         """Density ``rho(x) = -Im g(x + i0+)/pi`` of the absolutely continuous part.
@@ -230,6 +232,23 @@ class Spectrum(ABC):
         Raises ``NotImplementedError`` for laws that are not algebraic.
         """
         raise NotImplementedError(f"{type(self).__name__} has no algebraic equation")
+
+    def high_precision_equation(self, dps: int):
+        """``P(g, z)`` with coefficients good to at least ``dps`` digits (cached per ``dps``).
+
+        ``equation()`` itself where its coefficients are exact (rationals read from the
+        parameters); laws whose equation holds quadratures (nonlinear random features) or
+        operands' equations (free sums and products, affine maps) build it at ``dps``.
+        Raises ``NotImplementedError`` for laws that are not algebraic.
+        """
+        dps = check.positive_int("dps", dps, minimum=15)
+        cache = self.__dict__.setdefault("_high_precision_equations", {})
+        if dps not in cache:
+            cache[dps] = self._high_precision_equation(dps)
+        return cache[dps]
+
+    def _high_precision_equation(self, dps: int):
+        return self.equation()
 
     def r_transform(self):
         """The R-transform ``R(w)`` as a sympy expression in ``rmtdyn.symbolic.W``

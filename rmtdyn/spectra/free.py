@@ -409,7 +409,7 @@ class _FreeConvolution(Spectrum):
 
     # subclass: self._bounds (lo, hi), self._eta_start, self._solve(z) -> (g, dg)
     def _stieltjes_upper(self, z):
-        return self._stieltjes_and_derivative_upper(z)[0]
+        return self._stieltjes_and_derivative_upper(z, derivative=False)[0]
 
     #: use the algebraic fast path (``rmtdyn.spectra.algebraic_roots``) when both operands
     #: have ``equation()``; points where its branch rule is ambiguous use the subordination
@@ -421,16 +421,19 @@ class _FreeConvolution(Spectrum):
         """``AlgebraicRoots`` of ``self.equation()``, or ``None`` if not algebraic."""
         return algebraic_roots_or_none(self, self._bounds)
 
-    def _stieltjes_and_derivative_upper(self, z):
+    def _stieltjes_and_derivative_upper(self, z, derivative: bool = True):
         z = np.ravel(z)
         if z.size == 0:
             return z.copy(), z.copy()
         fast = self._fast_roots if self.fast_path else None
         if fast is None:
             return self._solve(z)
-        g, dg, acc = fast.stieltjes(z)
+        g, dg, acc = fast.stieltjes(z, derivative)
         if not acc.all():
-            g[~acc], dg[~acc] = self._solve(z[~acc])
+            rest = self._solve(z[~acc])
+            g[~acc] = rest[0]
+            if derivative:
+                dg[~acc] = rest[1]
         return g, dg
 
     @cached_property
@@ -557,6 +560,12 @@ class FreeSum(_FreeConvolution):
         from rmtdyn.symbolic.algebra import free_sum_equation
 
         return free_sum_equation(self.a.equation(), self.b.equation())
+
+    def _high_precision_equation(self, dps):
+        from rmtdyn.symbolic.algebra import free_sum_equation
+
+        return free_sum_equation(self.a.high_precision_equation(dps),
+                                 self.b.high_precision_equation(dps))
 
     def r_transform(self):
         import sympy as sp
@@ -696,6 +705,12 @@ class FreeProduct(_FreeConvolution):
         from rmtdyn.symbolic.algebra import free_product_equation
 
         return free_product_equation(self.a.equation(), self.b.equation())
+
+    def _high_precision_equation(self, dps):
+        from rmtdyn.symbolic.algebra import free_product_equation
+
+        return free_product_equation(self.a.high_precision_equation(dps),
+                                     self.b.high_precision_equation(dps))
 
     def s_transform(self):
         import sympy as sp

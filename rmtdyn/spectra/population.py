@@ -311,7 +311,9 @@ class PopulationMarchenkoPastur(Spectrum):
             unresolved = np.abs(vn) < 1e-280 * self._radius
             if unresolved.any():
                 vu = vn[unresolved]
-                v1 = (2e-280 * self._radius) * (vu / np.abs(vu))  # |v1| >= 1e-280 R: no loop
+                with np.errstate(invalid="ignore", divide="ignore"):  # (v = 0: along +1)
+                    direction = np.where(vu == 0, 1.0 + 0j, vu / np.abs(vu))
+                v1 = (2e-280 * self._radius) * direction  # |v1| >= 1e-280 R: no loop
                 g1, vdg1 = self._population_terms(v1)
                 with np.errstate(all="ignore"):
                     q = vdg1 / g1
@@ -1293,24 +1295,21 @@ class PopulationMarchenkoPastur(Spectrum):
 _EQUATIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _equation_with_dps(spec: Spectrum):
-    """``spec.equation()`` (cached) if ``spec`` has a high-precision path, else raise."""
+def _equation_with_dps(spec: Spectrum, dps: int):
+    """``spec.high_precision_equation(dps)`` if ``spec`` has a high-precision path, else raise
+    (the probe of that path is done once per spectrum)."""
     try:
-        return _EQUATIONS[spec]
-    except (KeyError, TypeError):
-        pass
-    try:
-        spec.stieltjes(np.array([1j]), dps=15)  # the spectrum's own dps path may refuse
-        poly = spec.equation()
+        if spec not in _EQUATIONS:
+            spec.stieltjes(np.array([1j]), dps=15)  # the spectrum's own dps path may refuse
+            _EQUATIONS[spec] = True
+        return spec.high_precision_equation(dps)
+    except TypeError:  # pragma: no cover - unhashable spectrum: probe every time
+        spec.stieltjes(np.array([1j]), dps=15)
+        return spec.high_precision_equation(dps)
     except NotImplementedError as exc:
         raise NotImplementedError(
             f"the population {spec!r} has no high-precision path ({exc}); stieltjes(z, dps=...) "
             "of a population covariance needs the population's own") from exc
-    try:
-        _EQUATIONS[spec] = poly
-    except TypeError:  # pragma: no cover - unhashable spectrum
-        pass
-    return poly
 
 
 def _reader(binary: bool):
@@ -1373,6 +1372,6 @@ def mp_stieltjes_and_derivative(spec: Spectrum, points, dps: int,
         return spec._mp_points(points, dps, binary=binary)
     from rmtdyn.symbolic.highprec import stieltjes_from_equation_at
 
-    poly = _equation_with_dps(spec)
+    poly = _equation_with_dps(spec, dps)
     g_double = spec.stieltjes(np.array([complex(p) for p in points]))
     return stieltjes_from_equation_at(poly, points, g_double, dps, derivative=True)

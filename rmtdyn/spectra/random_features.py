@@ -51,6 +51,7 @@ from rmtdyn.spectra.activations import (
     ActivationCoefficients,
     activation_function,
     gaussian_coefficients,
+    high_precision_coefficients,
 )
 from rmtdyn.spectra.base import Spectrum
 from rmtdyn.spectra.free import (
@@ -130,9 +131,9 @@ class RandomFeatures(Spectrum):
 
     # --------------------------------------------------------------- transforms
     def _stieltjes_upper(self, z):
-        return self._stieltjes_and_derivative_upper(z)[0]
+        return self._stieltjes_and_derivative_upper(z, derivative=False)[0]
 
-    def _stieltjes_and_derivative_upper(self, z):
+    def _stieltjes_and_derivative_upper(self, z, derivative: bool = True):
         z = np.asarray(z, dtype=complex).ravel()
         if z.size == 0:
             return z.copy(), z.copy()
@@ -143,9 +144,12 @@ class RandomFeatures(Spectrum):
         fast = self._fast_roots if self.fast_path else None
         if fast is None:
             return slow(z)
-        g, dg, acc = fast.stieltjes(z)
+        g, dg, acc = fast.stieltjes(z, derivative)
         if not acc.all():
-            g[~acc], dg[~acc] = slow(z[~acc])
+            rest = slow(z[~acc])
+            g[~acc] = rest[0]
+            if derivative:
+                dg[~acc] = rest[1]
         return g, dg
 
     def _nonlinear_by_continuation(self, z):
@@ -341,22 +345,31 @@ class RandomFeatures(Spectrum):
             base = self.gram_product.equation().as_expr()
             expr = base.subs(G, (G - (1 - psi) / Z) / psi)
             return sp.Poly(sp.numer(sp.together(sp.expand(expr))), G, Z)
-        phi = exact_rational(self.data_ratio)
-        psi = phi / exact_rational(self.ratio)
         c = self.coefficients
         if exact:
             eta, zeta = sp.Rational(c.eta), sp.Rational(c.zeta)
         else:
             eta, zeta = sp.Float(c.eta, 17), sp.Float(c.zeta, 17)
+        return self._quartic(eta, zeta)
+
+    def _quartic(self, eta, zeta):
+        """The nonlinear quartic of ``_equation`` with the given (sympy) ``eta``, ``zeta``."""
+        import sympy as sp
+
+        from rmtdyn.symbolic.polynomials import exact_rational
+        from rmtdyn.symbolic.symbols import G, Z
+
+        phi = exact_rational(self.data_ratio)
+        psi = phi / exact_rational(self.ratio)
         big_q = G * (psi - phi + phi * Z * G)
         expr = ((psi * (Z * G - 1) - (eta - zeta) * big_q) * (psi**2 - zeta * big_q)
                 - zeta * psi**2 * big_q)
         return sp.Poly(sp.expand(expr), G, Z)
 
-    def _stieltjes_mp(self, z, dps):
-        """High precision: linear features only (nonlinear coefficients are double precision)."""
-        if not self.is_linear:
-            raise NotImplementedError(
-                "stieltjes(z, dps=...) needs exact activation coefficients; the nonlinear "
-                "random-feature equation has eta and zeta from double-precision quadrature")
-        return super()._stieltjes_mp(z, dps)
+    def _high_precision_equation(self, dps):
+        """Exact for linear features, ReLU and erf; ``eta`` and ``zeta`` by mpmath quadrature
+        for tanh and mpmath-capable callables
+        (``rmtdyn.spectra.activations.high_precision_coefficients``)."""
+        if self.is_linear:
+            return self._equation(exact=True)
+        return self._quartic(*high_precision_coefficients(self.activation, dps))

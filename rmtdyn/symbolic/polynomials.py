@@ -32,12 +32,19 @@ def exact_rational(x) -> sp.Rational:
 
 
 def rationalise(expr):
-    """Replace every floating-point number in ``expr`` by ``exact_rational`` of it."""
+    """Replace every floating-point number in ``expr`` by a rational equal to it:
+    ``exact_rational`` of a ``Float`` holding a double, the exact binary value of one
+    carrying more digits (a high-precision coefficient keeps all of them)."""
     expr = sp.sympify(expr)
     floats = expr.atoms(sp.Float)
     if not floats:
         return expr
-    return expr.xreplace({f: exact_rational(float(f)) for f in floats})
+
+    def exact(f):
+        value = sp.Rational(f)
+        return exact_rational(float(f)) if value == sp.Rational(float(f)) else value
+
+    return expr.xreplace({f: exact(f) for f in floats})
 
 
 def as_equation(P, value=G, var=Z) -> sp.Poly:

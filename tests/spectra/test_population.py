@@ -6,7 +6,7 @@ import mpmath
 import numpy as np
 import pytest
 import sympy as sp
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import rmtdyn as rd
@@ -378,7 +378,8 @@ def test_dps_shifted_semicircle_and_nested_populations():
 
 
 def test_dps_population_without_a_high_precision_path_raises():
-    pop = rd.RandomFeatures(0.5, 2.0, activation="relu")  # coefficients in double precision
+    # a callable activation that takes floats only: its coefficients exist in double precision
+    pop = rd.RandomFeatures(0.5, 2.0, activation=np.tanh)
     pm = rd.MarchenkoPastur(0.5, population=pop)
     assert np.isfinite(pm.stieltjes(np.array([1 + 1j]))).all()
     with pytest.raises(NotImplementedError, match="no high-precision path"):
@@ -774,6 +775,9 @@ def free_product_case(factors, ratio, logs, angles):
     edges = np.ravel(pm.support())
     assert np.all(np.diff(edges) > 0) and edges[0] >= 0
     z, edges = sweep_points(pm, logs, angles)
+    # within 1e-12 of the hard edge rmtdyn solves gamma = 1 exactly (documented; these
+    # populations have no atom at 0): so does the reference
+    ref_ratio = 1.0 if pm.active_ratio == 1.0 else pm.ratio
     seed = lambda w: pm._solve_v(np.array([w]))[0]  # noqa: E731
     # the nested mpmath reference is slow: the hypothesis points, the extremes and one edge
     sample = np.zeros(z.size, dtype=bool)
@@ -781,7 +785,7 @@ def free_product_case(factors, ratio, logs, angles):
     sample[len(logs): len(logs) + 8] = True  # |z| = 1e-300 and 1e12, four directions each
     sample[z.size // 2 - 4 * (edges.size)] = True  # the first edge, exactly
     return check_sweep(pm, z, edges,
-                       lambda zi, edge: complex(reference_density(g_pop, pm.ratio, 1.0, zi, seed,
+                       lambda zi, edge: complex(reference_density(g_pop, ref_ratio, 1.0, zi, seed,
                                                                   edge)),
                        sample, silverstein_residual_density(pm))
 
@@ -796,7 +800,10 @@ def test_sweep_free_product_populations(factors, ratio, logs, angles):
 @pytest.mark.slow
 @settings(deadline=None, max_examples=60)
 @given(**FREE_PRODUCT_SWEEP)
+@example(factors=(0.5, 0.25), ratio=1 - 2.4e-13, logs=[0.0] * 3, angles=[0.0] * 3)
+@example(factors=(0.5, 0.25), ratio=1 + 2.4e-13, logs=[0.0] * 3, angles=[0.0] * 3)
 def test_sweep_free_product_populations_many(factors, ratio, logs, angles):
+    """(The examples: within 1e-12 of the hard edge, solved as it, as documented.)"""
     free_product_case(factors, ratio, logs, angles)
 
 
