@@ -314,6 +314,40 @@ class RandomFeatures(Spectrum):
         return phi.T @ phi / p
 
     # ------------------------------------------------------------------ symbolic
+    def s_transform(self):
+        r"""Voiculescu's S-transform as a sympy expression in ``rmtdyn.symbolic.W``.
+
+        With ``w = z g - 1`` (the moment generating function ``psi(1/z)``) the
+        Pennington-Worah variables are ``p - 1 = w/psi``, ``p_phi = 1 + w phi/psi``,
+        ``p_psi = 1 + w`` and ``q = t p_phi p_psi``, and their equation is quadratic in ``q``:
+
+            zeta (eta - zeta) q^2 - (eta + zeta w/psi) q + w/psi = 0
+
+        (``q ~ w/(psi eta)`` as ``w -> 0``). ``S(w) = (1 + w)/w * (1/z) = psi q/(w p_phi)``:
+
+            S(w) = 2 / ((1 + w phi/psi) (b + sqrt(b^2 - 4 zeta (eta - zeta) w/psi))),
+            b = eta + zeta w/psi.
+
+        Linear features (``eta = zeta``): ``S = 1/(zeta (1 + w/psi)(1 + w phi/psi))``, the
+        product of the two Marchenko-Pastur factors' S-transforms moved by the atom at 0
+        (``S_A(w) = (1 + w)/(psi + w) S_K(w/psi)``). ``eta`` and ``zeta`` enter as in
+        ``equation()``; the ratios as rationals.
+        """
+        import sympy as sp
+
+        from rmtdyn.symbolic.polynomials import exact_rational
+        from rmtdyn.symbolic.symbols import W
+
+        phi = exact_rational(self.data_ratio)
+        psi = phi / exact_rational(self.ratio)
+        c = self.coefficients
+        if self.is_linear:
+            zeta = exact_rational(c.zeta)
+            return 1 / (zeta * (1 + W / psi) * (1 + W * phi / psi))
+        eta, zeta = sp.Float(c.eta, 17), sp.Float(c.zeta, 17)
+        b = eta + zeta * W / psi
+        return 2 / ((1 + W * phi / psi) * (b + sp.sqrt(b**2 - 4 * zeta * (eta - zeta) * W / psi)))
+
     def equation(self):
         r"""``P(g, z) = 0`` satisfied by the bulk's Stieltjes transform (see ``_equation``)."""
         return self._equation(exact=False)

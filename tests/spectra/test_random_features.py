@@ -7,6 +7,7 @@ import math
 import mpmath
 import numpy as np
 import pytest
+import sympy as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy import special
@@ -14,6 +15,8 @@ from scipy import special
 import rmtdyn as rd
 from rmtdyn.spectra.activations import gaussian_coefficients, gaussian_expectation
 from rmtdyn.spectra.random_features import RandomFeatures
+from rmtdyn.symbolic.symbols import W
+from rmtdyn.symbolic.transforms import equation_from_s
 
 
 def sampled_bulk_stieltjes(spec, z, n, seeds, drop_top=0):
@@ -239,3 +242,29 @@ def test_continuation_fallback_near_zero():
     hard.fast_path = False
     with pytest.raises(rd.ConvergenceError, match="hard edge"):
         hard.stieltjes(np.array([1e-12 + 0j]))
+
+
+@pytest.mark.parametrize("gamma, phi, activation", [(0.5, 0.8, None), (2.0, 0.7, None),
+                                                     (0.5, 0.8, "relu"), (2.0, 0.7, "tanh"),
+                                                     (1.3, 2.0, "erf")])
+def test_s_transform_inverts_the_moment_generating_function(gamma, phi, activation):
+    """``S(w) = (1 + w)/w psi^{-1}(w)``, ``psi(u) = g(1/u)/u - 1``: ``u = S(w) w/(1 + w)``
+    must give back ``w`` through ``stieltjes`` (the quartic's fast path, or the product),
+    for ``w`` on both sides of 0; linear features also through the symbolic layer: the law
+    of ``S`` (``equation_from_s``) is ``equation()``."""
+    rf = rd.RandomFeatures(gamma, phi, activation)
+    S = sp.lambdify(W, rf.s_transform(), "mpmath")
+    m0 = max(0.0, 1 - 1 / gamma)  # the atom at 0: psi ranges over (m0 - 1, ...)
+    for w in (-0.6 * (1 - m0), -0.1, 0.05):
+        u = complex(S(w)) * w / (1 + w)
+        assert abs(u.imag) < 1e-14 and u.real != 0
+        back = rf.stieltjes(np.array([1 / u.real]))[0] / u.real - 1
+        assert abs(back - w) < 1e-12, (w, back)
+    if rf.is_linear:
+        P, Q = equation_from_s(rf.s_transform()), rf.equation()
+        assert sp.expand(P.as_expr() * Q.LC() - Q.as_expr() * P.LC()) == 0
+    else:  # a neighbouring law does not pass
+        other = rd.RandomFeatures(gamma * 1.01, phi, activation)
+        w = -0.1
+        u = complex(S(w)) * w / (1 + w)
+        assert abs(other.stieltjes(np.array([1 / u.real]))[0] / u.real - 1 - w) > 1e-5
