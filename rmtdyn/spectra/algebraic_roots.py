@@ -32,8 +32,9 @@ both approach ``m0/(z - x0)`` and the roots of ``P`` cannot resolve ``u``).
 2. ``0 <= Im z < delta`` (including the real axis, ``z = x + i0``): ``g`` is continuous up
    to the axis (Hölder-1/2 at square-root edges). We compute the reference ``g_ref`` at
    ``Re z + i delta`` by rule 1 (if rule 1 does not decide there, at ``delta 10^k``,
-   ``k <= RULE2_RUNGS``, and come down the rungs ``delta 10^j`` one by one, a rung that
-   fails in four substeps of ``10^(1/4)``) and take the root nearest to it, accepting
+   ``k <= max(RULE2_RUNGS, the first rung at the scale)``, and come down the rungs
+   ``delta 10^j`` one by one, a rung that fails in four substeps of ``10^(1/4)``) and
+   take the root nearest to it, accepting
    each step only if it is clearly separated,
    ``|g - g_ref| < |g' - g_ref| / 4`` for every other root ``g'`` (the continuity error is
    ``O(delta |g'|)``, ``O(sqrt(delta))`` near square-root edges, where the merging roots
@@ -66,6 +67,8 @@ depend on the block size. Coefficients are evaluated from the non-zero monomials
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from rmtdyn.solvers.polyroots import aberth_roots, closed_form_roots, polynomial_roots
@@ -78,7 +81,8 @@ HIGH_PRECISION_ZONE = 1e-3
 #: up to this many undecided points per call go to rule 5 wherever they are
 HIGH_PRECISION_MAX = 64
 
-#: rule 2 looks for its reference up to the height delta 10^RULE2_RUNGS
+#: rule 2 looks for its reference up to the height delta 10^RULE2_RUNGS at least (and up
+#: to the scale: ``rule2_rungs``)
 RULE2_RUNGS = 7
 
 #: rule 1b climbs up to the height 2^CLIMB_RUNGS Im z
@@ -143,6 +147,8 @@ class AlgebraicRoots:
         self.scale = max(abs(self.lo), abs(self.hi), self.hi - self.lo, 1e-300)
         self.delta = 1e-6 * self.scale
         self._delta = None  # rule 2's height, from the candidate edges (near_axis_height)
+        self._edges = None  # the candidate edges (_candidate_edges)
+        self._lens = None  # rule 1's interval (lens)
         # local expansions (rule 4) and the atom variable need exact coefficients
         self._poly = p if p.domain.is_ZZ or p.domain.is_QQ else None
         sites = {float(x) for x in self.atom_loc} | {self.lo}
@@ -357,8 +363,9 @@ class AlgebraicRoots:
             for loc, mass in zip(self._other_loc, self._other_mass, strict=True):
                 poles += mass / (z - loc)
             atom_scale = 1.0 / (1.0 - self.atom_mass.sum())
-        a = 1.0 / (z - self.lo)
-        b = 1.0 / (z - self.hi)
+        lo, hi = self.lens
+        a = 1.0 / (z - lo)
+        b = 1.0 / (z - hi)
         ab = b - a
         # x -> 1/(z - x) runs clockwise round the circle, so the arc from a (x = lo) to
         # b (x = hi) lies to the left of the directed chord a -> b: Im(conj(b - a)(w - a)) > 0
@@ -414,8 +421,8 @@ class AlgebraicRoots:
         """Rule 2 for ``0 <= Im z < delta``: (g, P(g), P'(g), accepted)."""
         delta = self.near_axis_height
         x = z.real
-        # the reference: rule 1 at the lowest height delta 10^k (k <= RULE2_RUNGS) that decides
-        ref, level = self._lowest_deciding(x, range(RULE2_RUNGS + 1),
+        # the reference: rule 1 at the lowest height delta 10^k (k <= rule2_rungs) that decides
+        ref, level = self._lowest_deciding(x, range(self.rule2_rungs + 1),
                                            lambda k, todo: delta * 10.0**k)
         ok = level >= 0
         # down the rungs delta 10^k -> delta 10^(k-1) -> ... -> delta, then to z itself: each
@@ -502,25 +509,78 @@ class AlgebraicRoots:
                 g = np.where(closer, r, g)
         return g, best < 0.25 * second
 
-    @property
-    def near_axis_height(self) -> float:
-        """``delta`` of rule 2: ``1e-6 min(scale, the smallest spacing of the candidate
-        edges)`` (the real zeros of the discriminant, ``rmtdyn.symbolic.support``; every
-        edge of the support, a gap, an atom or a second bulk is among them), so that no
-        edge lies within ``delta`` of a point unless it is an edge itself."""
-        if self._delta is None:
-            spacing = self.scale
+    def _candidate_edges(self) -> np.ndarray:
+        """The real zeros of the discriminant of ``P`` in ``g`` (``rmtdyn.symbolic.support``,
+        to ~1e-15 relative; every edge of the support, a gap, an atom or a second bulk is
+        among them), sorted; empty without exact coefficients (cached)."""
+        if self._edges is None:
+            self._edges = np.zeros(0)
             if self._poly is not None:
                 from rmtdyn.symbolic.support import support_edges_from_equation
 
                 try:
-                    edges = np.asarray(support_edges_from_equation(self._poly))
+                    self._edges = np.asarray(support_edges_from_equation(self._poly),
+                                             dtype=float)
                 except (ValueError, NotImplementedError):
-                    edges = np.zeros(0)
-                gaps = np.diff(edges)
-                gaps = gaps[gaps > 0]
-                if gaps.size:
-                    spacing = min(spacing, float(gaps.min()))
+                    pass
+        return self._edges
+
+    def _leading_zeros(self) -> np.ndarray:
+        """Real zeros of the leading coefficient of ``P`` in ``g`` (a root goes to infinity
+        there: atoms, hard edges); empty without exact coefficients."""
+        if self._poly is None:
+            return np.zeros(0)
+        import sympy as sp
+
+        from rmtdyn.symbolic.support import _real_roots
+        from rmtdyn.symbolic.symbols import G, Z
+
+        lead = self._poly.as_poly(G).LC()
+        if not sp.sympify(lead).has(Z):
+            return np.zeros(0)
+        zeros: list[float] = []
+        for factor, _ in sp.Poly(lead, Z).sqf_list()[1]:
+            zeros += _real_roots(factor)
+        return np.asarray(zeros, dtype=float)
+
+    @property
+    def lens(self) -> tuple[float, float]:
+        """Rule 1's interval: the hull ``[lo, hi]`` narrowed to the outermost candidate
+        edges, zeros of the leading coefficient and atoms inside it, widened by ``1e-12
+        scale``. It still contains the support (its ends are edges, hard edges or atoms);
+        a loose hull (e.g. a free product's bound) leaves spurious roots inside the lens,
+        where rule 1 then does not decide."""
+        if self._lens is None:
+            lo, hi = self.lo, self.hi
+            marks = np.concatenate([self._candidate_edges(), self._leading_zeros(),
+                                    self.atom_loc])
+            marks = marks[(marks >= lo) & (marks <= hi)]
+            if marks.size:
+                pad = 1e-12 * self.scale
+                lo, hi = max(lo, float(marks.min()) - pad), min(hi, float(marks.max()) + pad)
+            self._lens = (lo, hi)
+        return self._lens
+
+    @property
+    def rule2_rungs(self) -> int:
+        """Rule 2's highest rung ``k`` (height ``delta 10^k``): ``RULE2_RUNGS``, or more, up to
+        the first rung at or above the scale (a small ``delta``, from closely spaced
+        candidate edges, would otherwise stop the ladder below the height where rule 1
+        decides inside a wide bulk)."""
+        reach = math.ceil(math.log10(self.scale / self.near_axis_height))
+        return max(RULE2_RUNGS, reach)
+
+    @property
+    def near_axis_height(self) -> float:
+        """``delta`` of rule 2: ``1e-6 min(scale, the smallest spacing of the candidate
+        edges)`` (``_candidate_edges``), so that no edge lies within ``delta`` of a point
+        unless it is an edge itself."""
+        if self._delta is None:
+            spacing = self.scale
+            gaps = np.diff(self._candidate_edges())
+            gaps = gaps[gaps > 0]
+            if gaps.size:
+                spacing = min(spacing, float(gaps.min()))
             self._delta = 1e-6 * spacing
         return self._delta
 
@@ -618,7 +678,7 @@ class AlgebraicRoots:
         terms = [((k, j), mpmath.mpf(int(c.p)) / int(c.q)) for (k, j), c in poly.terms()]
         deg = poly.degree(gens[0])
         with mpmath.workdps(dps):
-            lo, hi = mpmath.mpf(self.lo), mpmath.mpf(self.hi)
+            lo, hi = (mpmath.mpf(x) for x in self.lens)
             tol = mpmath.mpf(10) ** (10 - dps)
             # rule 2 height: far above the tolerance (rule 1 stays decisive there) and far
             # below the root separation next to a square-root edge given in double precision
@@ -696,7 +756,8 @@ class AlgebraicRoots:
                     heights.append(delta * near / self.scale)
                 # then, where rule 1 is not decisive that low (two roots in the segment next
                 # to a heavy atom), the rungs of the double-precision rule 2, in one step each
-                heights += [self.near_axis_height * 10.0**k for k in range(RULE2_RUNGS + 1)]
+                heights += [self.near_axis_height * 10.0**k
+                            for k in range(self.rule2_rungs + 1)]
                 for height in heights:
                     if u is None:
                         u = nearest(zz, height)
