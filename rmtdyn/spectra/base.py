@@ -244,7 +244,17 @@ class Spectrum(ABC):
         dps = check.positive_int("dps", dps, minimum=15)
         cache = self.__dict__.setdefault("_high_precision_equations", {})
         if dps not in cache:
-            cache[dps] = self._high_precision_equation(dps)
+            try:
+                cache[dps] = self._high_precision_equation(dps)
+            except NotImplementedError as exc:
+                # one message for nested laws: the path of operands down to the cause
+                laws = [type(self).__name__, *getattr(exc, "laws", [])]
+                reason = getattr(exc, "reason", str(exc))
+                error = NotImplementedError(
+                    f"stieltjes(z, dps={dps}) needs an equation with {dps}-digit "
+                    f"coefficients; {' > '.join(laws)} has none: {reason}")
+                error.laws, error.reason = laws, reason
+                raise error from exc
         return cache[dps]
 
     def _high_precision_equation(self, dps: int):

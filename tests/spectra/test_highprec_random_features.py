@@ -140,3 +140,14 @@ def test_nonlinear_features_as_operand_and_population_dps():
             ref = v * g_rf(v) / zm
             assert abs(a - ref) <= TOL * abs(ref), (zi, a, ref)
             assert abs(b - ref) <= TOL * abs(ref), (zi, b, ref)
+
+
+def test_dps_without_an_equation_names_the_path_to_the_cause():
+    """A composite whose operand has no high-precision equation raises one clear
+    NotImplementedError naming the operands down to the cause."""
+    law = rd.free_sum(rd.Wigner(1.0),
+                      rd.free_product(rd.MarchenkoPastur(0.5), rd.RandomFeatures(1, 1, np.tanh)))
+    with pytest.raises(NotImplementedError,
+                       match=r"FreeSum > FreeProduct > RandomFeatures has none: .*mpmath\.mpf"):
+        law.stieltjes(np.array([1 + 1j]), dps=30)
+    assert np.isfinite(law.stieltjes(np.array([1 + 1j]))).all()  # double precision works
