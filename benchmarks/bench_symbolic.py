@@ -3,6 +3,8 @@
 * Deriving an equation (free sum / free product by resultants) once, in seconds.
 * The dps=50 Stieltjes path (polynomial roots + Newton polish in mpmath) against
   the alternative a user would reach for: mpmath.quad of the density at each z.
+* The dps=40 path of nonlinear (ReLU) random features against mpmath.findroot on the
+  Pennington-Worah equation for p at each z, seeded by the double-precision value.
 * Support edges from the discriminant against locating them by bisection on a
   fine grid of the numerical density (the brute-force alternative), with the error of each.
 
@@ -74,6 +76,39 @@ def main() -> None:
           f"mpmath.quad {per_quad * 1e3:.2f} ms/point, "
           f"ratio quad/equation = {per_quad / per_eq:.1f}x, "
           f"max relative difference {max(errs):.1e}")
+
+    # dps=40 of ReLU random features vs mpmath.findroot of the Pennington-Worah equation
+    rf = rd.RandomFeatures(1.5, 0.5, "relu")
+    zr = z[:50] * 1.2
+    rf.stieltjes(zr[:1], dps=40)  # builds the 40-digit equation once
+    t_rf, g_rf = timed(lambda: rf.stieltjes(zr, dps=40), 1)
+
+    def by_findroot():
+        out = []
+        with mpmath.workdps(60):
+            eta = mpmath.mpf(1) / 2 - 1 / (2 * mpmath.pi)
+            zeta = mpmath.mpf(1) / 4
+            phi, psi = mpmath.mpf(1) / 2, mpmath.mpf(1) / 3
+            for zi, gd in zip(zr[:20], rf.stieltjes(zr[:20]), strict=True):
+                zz = mpmath.mpc(zi.real, zi.imag)
+
+                def f(p, zz=zz):
+                    q = (1 + (p - 1) * phi) * (1 + (p - 1) * psi) / (zz * psi)
+                    return p - 1 - (eta - zeta) * q - zeta * q / (1 - zeta * q)
+
+                p0 = (complex(gd) * zi - 1 + 1 / 3) * 3
+                p = mpmath.findroot(f, mpmath.mpc(p0.real, p0.imag), solver="secant",
+                                    tol=mpmath.mpf(10) ** -100)
+                out.append((psi * p + 1 - psi) / zz)
+        return out
+
+    t_root, ref_rf = timed(by_findroot, 1)
+    with mpmath.workdps(40):
+        err_rf = max(float(abs(a - b) / abs(b)) for a, b in zip(g_rf[:20], ref_rf, strict=True))
+    per_rf, per_root = t_rf / zr.size, t_root / 20
+    print(f"dps=40 Stieltjes, RandomFeatures(1.5, 0.5, relu): {per_rf * 1e3:.2f} ms/point, "
+          f"mpmath.findroot on Pennington-Worah {per_root * 1e3:.2f} ms/point, "
+          f"ratio = {per_root / per_rf:.1f}x, max relative difference {err_rf:.1e}")
 
     # support edges: discriminant vs grid + bisection on the numerical density
     P = free_sum_equation(wig.equation(), mp.equation())

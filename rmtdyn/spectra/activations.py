@@ -139,8 +139,8 @@ def gaussian_coefficients(f: Callable[[np.ndarray], np.ndarray]) -> ActivationCo
 
 def _mp_expectation(f, dps: int):
     """``E f(z)``, ``z ~ N(0, 1)``, by mpmath quadrature on ``(-inf, 0]`` and ``[0, inf)``
-    at ``dps + 20`` digits; raises ``ValueError`` if the error estimate exceeds
-    ``10^-(dps + 5)`` (e.g. a kink away from 0)."""
+    at ``dps + 20`` digits; raises ``ConvergenceError`` (with the error estimate as its
+    residual) if that estimate exceeds ``10^-(dps + 5)`` (e.g. a kink away from 0)."""
     import mpmath
 
     with mpmath.workdps(dps + 20):
@@ -148,8 +148,10 @@ def _mp_expectation(f, dps: int):
                                                                           mpmath.inf],
                                    error=True)
         if not error <= mpmath.mpf(10) ** (-(dps + 5)) * (1 + abs(value)):
-            raise ValueError(f"activation: Gaussian moment not resolved to {dps} digits by "
-                             f"quadrature (error estimate {mpmath.nstr(error, 3)})")
+            from rmtdyn.errors import ConvergenceError
+
+            raise ConvergenceError(f"activation: Gaussian moment not resolved to {dps} digits "
+                                   "by mpmath quadrature", residual=float(error))
         return value / mpmath.sqrt(2 * mpmath.pi)
 
 

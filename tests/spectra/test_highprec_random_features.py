@@ -151,3 +151,20 @@ def test_dps_without_an_equation_names_the_path_to_the_cause():
                        match=r"FreeSum > FreeProduct > RandomFeatures has none: .*mpmath\.mpf"):
         law.stieltjes(np.array([1 + 1j]), dps=30)
     assert np.isfinite(law.stieltjes(np.array([1 + 1j]))).all()  # double precision works
+
+
+def test_high_precision_coefficients_bad_input_and_unresolved_quadrature():
+    from rmtdyn.errors import ConvergenceError
+    from rmtdyn.spectra.activations import high_precision_coefficients
+
+    with pytest.raises(ValueError, match="activation"):
+        high_precision_coefficients("softplus", 40)
+    with pytest.raises(TypeError, match="dps"):
+        rd.RandomFeatures(1.0, 0.5, "relu").high_precision_equation(40.5)
+
+    def kinked(x):  # a kink at x = 1.3, away from the split at 0: quadrature cannot resolve it
+        return x - mpmath.mpf("1.3") if x > mpmath.mpf("1.3") else mpmath.mpf(0)
+
+    with pytest.raises(ConvergenceError) as info:
+        high_precision_coefficients(kinked, 40)
+    assert info.value.residual > 1e-45

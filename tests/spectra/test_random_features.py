@@ -268,3 +268,25 @@ def test_s_transform_inverts_the_moment_generating_function(gamma, phi, activati
         w = -0.1
         u = complex(S(w)) * w / (1 + w)
         assert abs(other.stieltjes(np.array([1 / u.real]))[0] / u.real - 1 - w) > 1e-5
+
+
+@pytest.mark.parametrize("gamma, phi, activation", [(0.5, 0.8, None), (2.0, 0.7, "erf"),
+                                                     (0.8, 1.5, "tanh")])
+def test_s_transform_against_samples(gamma, phi, activation):
+    """The S-transform against seeded samples (N = 600, 4 seeds): at ``u = S(w) w/(1 + w)``
+    (``u < 0``) the sample's ``psi_N(u) = (1/N) sum_i u l_i/(1 - u l_i)`` must be ``w``
+    within 5 standard errors plus ``2/N`` (odd activations: no mean outlier in the sample).
+    The S-transform of a law with a 10% larger ratio fails the same tolerance at some w."""
+    n, seeds = 600, range(4)
+    eigs = [np.linalg.eigvalsh(RandomFeatures(gamma, phi, activation).sample(n, rng=s))
+            for s in seeds]
+    m0 = max(0.0, 1 - 1 / gamma)
+    for ratio, is_law in ((gamma, True), (1.1 * gamma, False)):
+        S = sp.lambdify(W, RandomFeatures(ratio, phi, activation).s_transform(), "mpmath")
+        passed = []
+        for w in (-0.5 * (1 - m0), -0.1):
+            u = float(complex(S(w)).real) * w / (1 + w)
+            vals = np.array([np.mean(u * lam / (1 - u * lam)) for lam in eigs])
+            err = abs(vals.mean() - w)
+            passed.append(err <= 5 * vals.std(ddof=1) / math.sqrt(len(vals)) + 2 / n)
+        assert all(passed) if is_law else not all(passed), (ratio, passed)
