@@ -68,6 +68,7 @@ depend on the block size. Coefficients are evaluated from the non-zero monomials
 from __future__ import annotations
 
 import math
+from functools import cached_property
 
 import numpy as np
 
@@ -146,9 +147,6 @@ class AlgebraicRoots:
             self.atom_loc, self.atom_mass = np.zeros(0), np.zeros(0)
         self.scale = max(abs(self.lo), abs(self.hi), self.hi - self.lo, 1e-300)
         self.delta = 1e-6 * self.scale
-        self._delta = None  # rule 2's height, from the candidate edges (near_axis_height)
-        self._edges = None  # the candidate edges (_candidate_edges)
-        self._lens = None  # rule 1's interval (lens)
         # local expansions (rule 4) and the atom variable need exact coefficients
         self._poly = p if p.domain.is_ZZ or p.domain.is_QQ else None
         sites = {float(x) for x in self.atom_loc} | {self.lo}
@@ -509,21 +507,19 @@ class AlgebraicRoots:
                 g = np.where(closer, r, g)
         return g, best < 0.25 * second
 
+    @cached_property
     def _candidate_edges(self) -> np.ndarray:
         """The real zeros of the discriminant of ``P`` in ``g`` (``rmtdyn.symbolic.support``,
         to ~1e-15 relative; every edge of the support, a gap, an atom or a second bulk is
-        among them), sorted; empty without exact coefficients (cached)."""
-        if self._edges is None:
-            self._edges = np.zeros(0)
-            if self._poly is not None:
-                from rmtdyn.symbolic.support import support_edges_from_equation
+        among them), sorted; empty without exact coefficients."""
+        if self._poly is not None:
+            from rmtdyn.symbolic.support import support_edges_from_equation
 
-                try:
-                    self._edges = np.asarray(support_edges_from_equation(self._poly),
-                                             dtype=float)
-                except (ValueError, NotImplementedError):
-                    pass
-        return self._edges
+            try:
+                return np.asarray(support_edges_from_equation(self._poly), dtype=float)
+            except (ValueError, NotImplementedError):
+                pass
+        return np.zeros(0)
 
     def _leading_zeros(self) -> np.ndarray:
         """Real zeros of the leading coefficient of ``P`` in ``g`` (a root goes to infinity
@@ -543,25 +539,22 @@ class AlgebraicRoots:
             zeros += _real_roots(factor)
         return np.asarray(zeros, dtype=float)
 
-    @property
+    @cached_property
     def lens(self) -> tuple[float, float]:
         """Rule 1's interval: the hull ``[lo, hi]`` narrowed to the outermost candidate
         edges, zeros of the leading coefficient and atoms inside it, widened by ``1e-12
         scale``. It still contains the support (its ends are edges, hard edges or atoms);
         a loose hull (e.g. a free product's bound) leaves spurious roots inside the lens,
         where rule 1 then does not decide."""
-        if self._lens is None:
-            lo, hi = self.lo, self.hi
-            marks = np.concatenate([self._candidate_edges(), self._leading_zeros(),
-                                    self.atom_loc])
-            marks = marks[(marks >= lo) & (marks <= hi)]
-            if marks.size:
-                pad = 1e-12 * self.scale
-                lo, hi = max(lo, float(marks.min()) - pad), min(hi, float(marks.max()) + pad)
-            self._lens = (lo, hi)
-        return self._lens
+        lo, hi = self.lo, self.hi
+        marks = np.concatenate([self._candidate_edges, self._leading_zeros(), self.atom_loc])
+        marks = marks[(marks >= lo) & (marks <= hi)]
+        if marks.size:
+            pad = 1e-12 * self.scale
+            lo, hi = max(lo, float(marks.min()) - pad), min(hi, float(marks.max()) + pad)
+        return lo, hi
 
-    @property
+    @cached_property
     def rule2_rungs(self) -> int:
         """Rule 2's highest rung ``k`` (height ``delta 10^k``): ``RULE2_RUNGS``, or more, up to
         the first rung at or above the scale (a small ``delta``, from closely spaced
@@ -570,19 +563,14 @@ class AlgebraicRoots:
         reach = math.ceil(math.log10(self.scale / self.near_axis_height))
         return max(RULE2_RUNGS, reach)
 
-    @property
+    @cached_property
     def near_axis_height(self) -> float:
         """``delta`` of rule 2: ``1e-6 min(scale, the smallest spacing of the candidate
         edges)`` (``_candidate_edges``), so that no edge lies within ``delta`` of a point
         unless it is an edge itself."""
-        if self._delta is None:
-            spacing = self.scale
-            gaps = np.diff(self._candidate_edges())
-            gaps = gaps[gaps > 0]
-            if gaps.size:
-                spacing = min(spacing, float(gaps.min()))
-            self._delta = 1e-6 * spacing
-        return self._delta
+        gaps = np.diff(self._candidate_edges)
+        gaps = gaps[gaps > 0]
+        return 1e-6 * min(self.scale, float(gaps.min())) if gaps.size else 1e-6 * self.scale
 
     # ---------------------------------------------------------------- public
     def stieltjes(self, z: np.ndarray, derivative: bool = True):

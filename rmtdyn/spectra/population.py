@@ -45,7 +45,6 @@ The atom of ``A`` at 0 has mass ``max(h0, 1 - 1/gamma)``.
 from __future__ import annotations
 
 import math
-import weakref
 from functools import cached_property
 
 import mpmath
@@ -1292,19 +1291,9 @@ class PopulationMarchenkoPastur(Spectrum):
 # ---------------------------------------------------------------------------------------
 # g and g' of any population at mpmath points
 # ---------------------------------------------------------------------------------------
-_EQUATIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def _equation_with_dps(spec: Spectrum, dps: int):
-    """``spec.high_precision_equation(dps)`` if ``spec`` has a high-precision path, else raise
-    (the probe of that path is done once per spectrum)."""
+    """``spec.high_precision_equation(dps)``, or ``NotImplementedError`` naming the population."""
     try:
-        if spec not in _EQUATIONS:
-            spec.stieltjes(np.array([1j]), dps=15)  # the spectrum's own dps path may refuse
-            _EQUATIONS[spec] = True
-        return spec.high_precision_equation(dps)
-    except TypeError:  # pragma: no cover - unhashable spectrum: probe every time
-        spec.stieltjes(np.array([1j]), dps=15)
         return spec.high_precision_equation(dps)
     except NotImplementedError as exc:
         raise NotImplementedError(

@@ -57,6 +57,7 @@ from rmtdyn.spectra.base import Spectrum
 from rmtdyn.spectra.free import (
     FreeProduct,
     algebraic_support,
+    fast_path_with_fallback,
     scan_support,
     stieltjes_and_derivative,
 )
@@ -144,13 +145,7 @@ class RandomFeatures(Spectrum):
         fast = self._fast_roots if self.fast_path else None
         if fast is None:
             return slow(z)
-        g, dg, acc = fast.stieltjes(z, derivative)
-        if not acc.all():
-            rest = slow(z[~acc])
-            g[~acc] = rest[0]
-            if derivative:
-                dg[~acc] = rest[1]
-        return g, dg
+        return fast_path_with_fallback(fast, slow, z, derivative)
 
     def _nonlinear_by_continuation(self, z):
         """Nonlinear features: the Pennington-Worah equation for ``p`` by continuation."""
@@ -338,8 +333,7 @@ class RandomFeatures(Spectrum):
         from rmtdyn.symbolic.polynomials import exact_rational
         from rmtdyn.symbolic.symbols import W
 
-        phi = exact_rational(self.data_ratio)
-        psi = phi / exact_rational(self.ratio)
+        phi, psi = self._exact_ratios()
         c = self.coefficients
         if self.is_linear:
             zeta = exact_rational(c.zeta)
@@ -386,15 +380,20 @@ class RandomFeatures(Spectrum):
             eta, zeta = sp.Float(c.eta, 17), sp.Float(c.zeta, 17)
         return self._quartic(eta, zeta)
 
+    def _exact_ratios(self):
+        """``(phi, psi)`` as rationals (``exact_rational`` of ``data_ratio``, ``ratio``)."""
+        from rmtdyn.symbolic.polynomials import exact_rational
+
+        phi = exact_rational(self.data_ratio)
+        return phi, phi / exact_rational(self.ratio)
+
     def _quartic(self, eta, zeta):
         """The nonlinear quartic of ``_equation`` with the given (sympy) ``eta``, ``zeta``."""
         import sympy as sp
 
-        from rmtdyn.symbolic.polynomials import exact_rational
         from rmtdyn.symbolic.symbols import G, Z
 
-        phi = exact_rational(self.data_ratio)
-        psi = phi / exact_rational(self.ratio)
+        phi, psi = self._exact_ratios()
         big_q = G * (psi - phi + phi * Z * G)
         expr = ((psi * (Z * G - 1) - (eta - zeta) * big_q) * (psi**2 - zeta * big_q)
                 - zeta * psi**2 * big_q)
