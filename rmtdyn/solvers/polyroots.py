@@ -189,8 +189,10 @@ def aberth_roots(c: list[np.ndarray], max_iterations: int = 60,
     ``1e-7`` of their size are reported as not converged (two iterates may have settled on
     one root, which would hide another). Returns the ``d`` arrays of roots and a mask of
     the points where the iteration converged; elsewhere (multiple roots, roots spanning
-    many orders of magnitude) the caller must use ``polynomial_roots``. About 4x faster
-    than companion eigenvalues for degree 5.
+    many orders of magnitude) the caller must use ``polynomial_roots``. Once fewer than
+    half of the points are still iterating, the work continues on those alone, so a few slow
+    points do not hold up the batch. About 2x faster than companion eigenvalues for degree
+    5 and 6 on a few thousand points; slower below about 256 points (Python overhead).
     """
     d = len(c) - 1
     if d < 1:
@@ -205,9 +207,14 @@ def aberth_roots(c: list[np.ndarray], max_iterations: int = 60,
         radius[~np.isfinite(radius)] = 0.0
         roots = [radius * complex(np.cos(t), np.sin(t))
                  for t in 2 * np.pi * np.arange(d) / d + 0.7]
+        # the iteration runs on the points still active; once fewer than half are, the
+        # arrays are compacted to them (``where``: their indices; results written back)
+        full_roots = roots
+        where = np.arange(c[0].size)
         active = np.ones(c[0].shape, dtype=bool)
+        finished = np.zeros(c[0].shape, dtype=bool)
         for _ in range(max_iterations):
-            done = np.ones(c[0].shape, dtype=bool)
+            done = np.ones(active.shape, dtype=bool)
             for j in range(d):
                 r = roots[j]
                 p = r + a[d - 1]
@@ -236,6 +243,21 @@ def aberth_roots(c: list[np.ndarray], max_iterations: int = 60,
             active &= ~done
             if not active.any():
                 break
+            if active.ndim == 1 and active.size > 64 and 2 * active.sum() < active.size:
+                for full, r in zip(full_roots, roots, strict=True):
+                    full[where] = r
+                finished[where[~active]] = True
+                keep = np.flatnonzero(active)
+                where = where[keep]
+                roots = [r[keep] for r in roots]
+                a = [ak[keep] for ak in a]
+                abs_a = [ak[keep] for ak in abs_a]
+                active = active[keep]
+        for full, r in zip(full_roots, roots, strict=True):
+            full[where] = r
+        finished[where[~active]] = True
+        roots = full_roots
+        active = ~finished
         converged = ~active
         for j, r in enumerate(roots):
             converged &= np.isfinite(r)

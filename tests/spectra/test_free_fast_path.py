@@ -175,3 +175,27 @@ def test_loose_hull_is_narrowed_to_the_candidate_edges():
         slow.fast_path = False
         ref = slow.stieltjes(z[acc][::7])
         assert np.max(np.abs(g[acc][::7] - ref) / np.abs(ref)) < 1e-10
+
+
+@pytest.mark.parametrize("name", ["MP(0.5)xMP(0.3,pop)", "(MP(0.5)xMP(0.3))+W(1)"])
+def test_small_batches_of_degree_five_use_companion_roots_and_agree(name):
+    """Below ``ABERTH_MIN_POINTS`` the roots of a degree >= 5 law come from companion
+    eigenvalues, above it from the Aberth iteration: the same points give the same ``g``
+    either way (to rounding), and the subordination solver agrees with both."""
+    from rmtdyn.spectra.algebraic_roots import ABERTH_MIN_POINTS
+
+    law = LAWS[name]()
+    fast = law._fast_roots
+    assert fast.degree == 5
+    rng = np.random.default_rng(5)
+    z = probe_points(law, rng)
+    few = z[rng.choice(z.size, 40, replace=False)]
+    assert few.size < ABERTH_MIN_POINTS <= z.size
+    g_few, _, acc_few = fast.stieltjes(few)
+    g_all, _, acc_all = fast.stieltjes(np.concatenate([few, z]))
+    both = acc_few & acc_all[:few.size]
+    assert both.mean() > 0.9
+    assert np.max(np.abs(g_few[both] - g_all[:few.size][both]) / np.abs(g_all[:few.size][both])
+                  ) < 1e-12
+    ref = slow_twin(law).stieltjes(few[both])
+    assert np.max(np.abs(g_few[both] - ref) / (1.0 + np.abs(ref))) < 1e-10

@@ -83,3 +83,30 @@ def test_bad_degree_raises():
         aberth_roots([np.ones(3)])
     with pytest.raises(ValueError, match="degree"):
         closed_form_roots([np.ones(3)] * 6)
+
+
+def test_aberth_result_of_a_point_does_not_depend_on_its_batch():
+    """The iteration compacts its arrays to the points still running once most have
+    converged: in a batch of easy points with a few slow ones (a six-fold root, a vanishing
+    leading coefficient, a nan) each easy point gets the roots it gets alone (to rounding:
+    numpy's vector and scalar loops round differently, which a six-fold root amplifies to
+    eps^(1/6), so those are checked as roots only) and its prescribed roots."""
+    rng = np.random.default_rng(3)
+    roots = rng.standard_normal((500, 6)) + 1j * rng.standard_normal((500, 6))
+    roots[:5] = 1.0  # six-fold root: slow
+    c = _from_roots(roots)
+    c[6][5:10] = 1e-300  # roots spanning 300 orders of magnitude
+    c[1][10:15] = np.nan
+    found, converged = aberth_roots(c)
+    assert not converged[10:15].any() and converged[15:].mean() > 0.99
+    for i in [15, 16, 100, 499]:
+        alone, conv_alone = aberth_roots([ck[i:i + 1] for ck in c])
+        assert conv_alone[0] == converged[i]
+        for r, r_alone in zip(found, alone, strict=True):
+            assert abs(r[i] - r_alone[0]) <= 1e-13 * abs(r_alone[0])
+    err = _matching_error(found, roots)[15:][converged[15:]]
+    assert np.quantile(err, 0.99) < 1e-12
+    for r in found:  # what is reported as converged is a root, the slow points included
+        p = sum(ck * r**k for k, ck in enumerate(c))
+        size = sum(np.abs(ck) * np.abs(r) ** k for k, ck in enumerate(c))
+        assert np.all(np.abs(p[converged]) <= 1e-12 * size[converged])
