@@ -936,7 +936,7 @@ class PopulationMarchenkoPastur(Spectrum):
         for _ in range(steps):
             lin, quad, slope = self._terms(v)
             res = lin + quad - z
-            with np.errstate(divide="ignore", invalid="ignore"):
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 trial = v - res / slope
             ok = np.isfinite(trial) & (np.abs(slope) > 1e-8)
             better = ok.copy()
