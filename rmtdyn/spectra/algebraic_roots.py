@@ -283,7 +283,7 @@ class AlgebraicRoots:
             ps, dps, errs = self._evaluate_roots(c, roots)
             redo |= self._inaccurate(roots, errs)
             redo &= ok
-            if not redo.any():  # the usual case: the closed forms (or Aberth) are accurate
+            if not redo.any():  # the usual case: every root is accurate
                 return roots, ps, dps, errs, ok
             lead = np.abs(c[-1])
             biggest = lead.copy()
