@@ -256,9 +256,7 @@ def aberth_roots(c: list[np.ndarray], max_iterations: int = 60,
         for full, r in zip(full_roots, roots, strict=True):
             full[where] = r
         finished[where[~active]] = True
-        roots = full_roots
-        active = ~finished
-        converged = ~active
+        roots, converged = full_roots, finished
         for j, r in enumerate(roots):
             converged &= np.isfinite(r)
             for k in range(j):  # two iterates on one root would hide another root

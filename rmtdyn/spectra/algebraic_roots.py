@@ -111,6 +111,15 @@ def _keep_freed_heap() -> None:
     np.empty(1 << 23, dtype=np.uint8)
 
 
+def _magnitudes(c: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """``|c_d|`` and ``max_k |c_k|`` at every point (is the leading coefficient small?)."""
+    lead = np.abs(c[-1])
+    biggest = lead.copy()
+    for ck in c[:-1]:
+        np.maximum(biggest, np.abs(ck), out=biggest)
+    return lead, biggest
+
+
 def _table(poly) -> np.ndarray:
     """``table[k, j]``: coefficient of ``x^k y^j`` of a bivariate Poly, normalised to max 1.
 
@@ -264,6 +273,7 @@ class AlgebraicRoots:
         ok = np.isfinite(c[0])
         for ck in c[1:]:
             ok &= np.isfinite(ck)
+        lead = biggest = None  # |c_d| and max_k |c_k|, computed when needed
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if self.degree <= 4:
                 roots = closed_form_roots(c)
@@ -273,8 +283,8 @@ class AlgebraicRoots:
                 redo = ~converged
             else:  # a small batch: companion eigenvalues (polynomial_roots) directly
                 roots = [np.full(ok.shape, np.nan + 0j) for _ in range(self.degree)]
-                lead = np.abs(c[-1])
-                fine = ok & (lead > 1e-13 * np.max(np.abs(np.stack(c)), axis=0))
+                lead, biggest = _magnitudes(c)
+                fine = ok & (lead > 1e-13 * biggest)
                 if fine.any():
                     found = polynomial_roots(np.stack([ck[fine] for ck in c], axis=-1))
                     for i, r in enumerate(roots):
@@ -285,10 +295,8 @@ class AlgebraicRoots:
             redo &= ok
             if not redo.any():  # the usual case: every root is accurate
                 return roots, ps, dps, errs, ok
-            lead = np.abs(c[-1])
-            biggest = lead.copy()
-            for ck in c[:-1]:
-                np.maximum(biggest, np.abs(ck), out=biggest)
+            if lead is None:
+                lead, biggest = _magnitudes(c)
             small = redo & ~(lead > 1e-13 * biggest)
             reverse = small & (np.abs(c[0]) > 1e-13 * biggest)
             both = small & ~reverse  # both ends small: roots at both extremes (two-sided)
@@ -571,7 +579,7 @@ class AlgebraicRoots:
             return np.zeros(0)
         import sympy as sp
 
-        from rmtdyn.symbolic.support import _real_roots
+        from rmtdyn.symbolic.support import real_roots
         from rmtdyn.symbolic.symbols import G, Z
 
         lead = self._poly.as_poly(G).LC()
@@ -579,7 +587,7 @@ class AlgebraicRoots:
             return np.zeros(0)
         zeros: list[float] = []
         for factor, _ in sp.Poly(lead, Z).sqf_list()[1]:
-            zeros += _real_roots(factor)
+            zeros += real_roots(factor)
         return np.asarray(zeros, dtype=float)
 
     @cached_property
@@ -657,6 +665,18 @@ class AlgebraicRoots:
             if at.any():
                 put(at, (complex(0.0, -np.inf), complex(-np.inf, 0.0), True))
         return g, dg, acc
+
+    def stieltjes_with_fallback(self, fallback, z: np.ndarray, derivative: bool = True):
+        """``(g, g')`` at ``z`` (1-D, ``Im z >= 0``) from these rules where they decide, from
+        ``fallback(z) -> (g, g')`` (the law's general solver) elsewhere; ``derivative=False``:
+        ``g'`` is not computed (``None``)."""
+        g, dg, acc = self.stieltjes(z, derivative)
+        if not acc.all():
+            rest = fallback(z[~acc])
+            g[~acc] = rest[0]
+            if derivative:
+                dg[~acc] = rest[1]
+        return g, dg
 
     def local_branch(self, x0: float):
         """Rule 4: the certified local expansion at the atom or hull end ``x0`` (or ``None``;
@@ -837,9 +857,9 @@ class AlgebraicRoots:
             # on the real axis an imaginary part below the root's error (|P/P'| + 4 eps |g|)
             # is noise of the complex closed forms: the polynomial is real, so the root is
             # made real (within its error, and Im g(x + i0) <= 0 then holds exactly)
-            axis = z.imag == 0
-            snap = axis & (g.imag != 0) if axis.any() else axis
+            snap = z.imag == 0
             if snap.any():
+                snap &= g.imag != 0
                 snap &= np.abs(g.imag) <= ap / np.abs(dp) + 4e-16 * np.abs(g)
             if snap.any():
                 idx = np.flatnonzero(snap)

@@ -371,19 +371,6 @@ def algebraic_support(fast, stieltjes_upper) -> tuple | None:
     return merge_intervals(edges, -g.imag > 1e-9 * np.abs(cont))
 
 
-def fast_path_with_fallback(fast, fallback, z: np.ndarray, derivative: bool = True):
-    """``(g, g')`` at ``z`` (1-D, ``Im z >= 0``) from the algebraic fast path ``fast``
-    (``AlgebraicRoots``) where it decides, from ``fallback(z) -> (g, g')`` elsewhere;
-    ``derivative=False``: ``g'`` is not computed (``None``)."""
-    g, dg, acc = fast.stieltjes(z, derivative)
-    if not acc.all():
-        rest = fallback(z[~acc])
-        g[~acc] = rest[0]
-        if derivative:
-            dg[~acc] = rest[1]
-    return g, dg
-
-
 def algebraic_roots_or_none(spec: Spectrum, hull: tuple[float, float]):
     """``AlgebraicRoots(spec.equation(), hull)`` or ``None`` when ``spec`` is not algebraic.
 
@@ -441,7 +428,7 @@ class _FreeConvolution(Spectrum):
         fast = self._fast_roots if self.fast_path else None
         if fast is None:
             return self._solve(z)
-        return fast_path_with_fallback(fast, self._solve, z, derivative)
+        return fast.stieltjes_with_fallback(self._solve, z, derivative)
 
     @cached_property
     def _support(self):

@@ -57,7 +57,6 @@ from rmtdyn.spectra.base import Spectrum
 from rmtdyn.spectra.free import (
     FreeProduct,
     algebraic_support,
-    fast_path_with_fallback,
     scan_support,
     stieltjes_and_derivative,
 )
@@ -145,7 +144,7 @@ class RandomFeatures(Spectrum):
         fast = self._fast_roots if self.fast_path else None
         if fast is None:
             return slow(z)
-        return fast_path_with_fallback(fast, slow, z, derivative)
+        return fast.stieltjes_with_fallback(slow, z, derivative)
 
     def _nonlinear_by_continuation(self, z):
         """Nonlinear features: the Pennington-Worah equation for ``p`` by continuation."""

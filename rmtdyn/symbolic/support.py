@@ -25,7 +25,7 @@ import sympy as sp
 from rmtdyn.symbolic.polynomials import as_equation
 from rmtdyn.symbolic.symbols import G, X, Z
 
-__all__ = ["support_edges_from_equation", "support_from_equation", "merge_intervals",
+__all__ = ["real_roots", "support_edges_from_equation", "support_from_equation", "merge_intervals",
            "density_closed_form"]
 
 _DPS = 60
@@ -77,7 +77,7 @@ def _all_roots(coeffs) -> list | None:
     return roots
 
 
-def _real_roots(f: sp.Poly) -> list[float]:
+def real_roots(f: sp.Poly) -> list[float]:
     """Real roots of a square-free univariate ``f`` to ~1e-40 relative, as floats.
 
     All roots at 60 digits (``_all_roots``: numpy starting values, Newton polish in mpmath,
@@ -120,7 +120,7 @@ def support_edges_from_equation(P) -> tuple[float, ...]:
         raise ValueError("P has a repeated factor in g (zero discriminant); pass a square-free P")
     edges: set[float] = set()
     for factor, _mult in disc.sqf_list()[1]:
-        edges.update(_real_roots(factor))
+        edges.update(real_roots(factor))
     return tuple(sorted(edges))
 
 
